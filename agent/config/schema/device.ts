@@ -1,0 +1,185 @@
+/** Identity of the device, its network services and the cloud link. */
+import { bool, choice, int, section, text } from './fields.ts';
+
+export const identity = section(
+  {
+    mac: text('', {
+      title: 'MAC address',
+      description: 'Device MAC address; empty = read from the first network interface at start.',
+      autop: 'Config.DeviceInfo.DEVICEINFO.MAC',
+      format: 'mac',
+    }),
+    model: text('Portier DP1', { title: 'Model', autop: 'Config.DeviceInfo.DEVICEINFO.Model', max: 64, min: 1 }),
+    role: choice(['door-phone', 'indoor-monitor'], 'door-phone', {
+      title: 'Device role',
+      autop: 'Config.DeviceInfo.DEVICEINFO.Role',
+      codes: ['0', '1'],
+    }),
+    name: text('Front door', { title: 'Device name', autop: 'Config.DeviceInfo.DEVICEINFO.Name', max: 64 }),
+    location: text('', { title: 'Location', autop: 'Config.DeviceInfo.DEVICEINFO.Location', max: 64 }),
+    timeZone: text('UTC', {
+      title: 'Time zone',
+      description: 'IANA time zone used by schedules and logs.',
+      autop: 'Config.Settings.DATETIME.TimeZone',
+      format: 'timezone',
+    }),
+    timeFormat: choice(['12h', '24h'], '24h', {
+      title: 'Time format',
+      autop: 'Config.Settings.DATETIME.TimeFormat',
+      aliases: ['Config.Setting.DATETIME.TimeFormat'],
+      codes: ['0', '1'],
+    }),
+    language: choice(['en', 'de', 'fr', 'es', 'it', 'nl', 'pl', 'ru', 'zh'], 'en', {
+      title: 'Language',
+      autop: 'Config.Settings.LANGUAGE.WebLang',
+    }),
+  },
+  'Device',
+);
+
+export const sipNetwork = section(
+  {
+    rtpPortMin: int(11800, 1024, 65534, { title: 'RTP port min', autop: 'Config.Network.RTPPORT.Min' }),
+    rtpPortMax: int(12000, 1025, 65535, { title: 'RTP port max', autop: 'Config.Network.RTPPORT.Max' }),
+    audioDevice: text('', {
+      title: 'Audio device',
+      description: 'ALSA device for the speaker and microphone (e.g. default, plughw:0); empty = headless test audio.',
+      autop: 'Config.Settings.AUDIO.Device',
+      max: 64,
+    }),
+  },
+  'SIP network',
+);
+
+export const directIp = section(
+  {
+    enabled: bool(true, {
+      title: 'Direct IP calls',
+      description: 'Accept and place calls to IP addresses on the LAN without a SIP server.',
+      autop: 'Config.Settings.DIRECTIP.Enable',
+    }),
+    port: int(5060, 1024, 65534, {
+      title: 'Local SIP port',
+      description: 'UDP/TCP port of the SIP engine, where direct IP calls arrive (TLS uses the next port).',
+      autop: 'Config.Settings.DIRECTIP.Port',
+    }),
+  },
+  'Direct IP',
+);
+
+export const web = section(
+  {
+    port: int(8080, 1, 65535, { title: 'Web server port', autop: 'Config.Settings.WEB.Port' }),
+    https: bool(false, {
+      title: 'HTTPS',
+      description: 'Serve the web UI and API over HTTPS with the per-device certificate.',
+      autop: 'Config.Settings.WEB.HttpsEnable',
+    }),
+    httpsPort: int(8443, 1, 65535, { title: 'HTTPS port', autop: 'Config.Settings.WEB.HttpsPort' }),
+  },
+  'Web server',
+);
+
+export const cloud = section(
+  {
+    enabled: bool(false, { title: 'Cloud link', autop: 'Config.Cloud.GENERAL.Enable' }),
+    brokerUrl: text('', {
+      title: 'Broker URL',
+      description: 'MQTT broker of the management cloud, e.g. mqtts://cloud.example.com:8883.',
+      autop: 'Config.Cloud.GENERAL.Server',
+      format: 'url',
+    }),
+    username: text('', { title: 'Username', autop: 'Config.Cloud.GENERAL.Username', max: 128 }),
+    password: text('', { title: 'Password', autop: 'Config.Cloud.GENERAL.Password', format: 'secret', max: 128 }),
+    connectType: choice(['tcp', 'udp', 'tls'], 'tls', {
+      title: 'Connect type',
+      description: 'Transport of the remote maintenance link.',
+      autop: 'Config.Cloud.GENERAL.ConnectType',
+      codes: ['0', '1', '2'],
+    }),
+    autopUrl: text('', {
+      title: 'Autop server URL',
+      description: 'Where provisioning files are fetched: the common file, then <MAC>.cfg.',
+      autop: 'Config.Autoprovision.SERVER.Url',
+      format: 'url',
+    }),
+    autopMode: choice(['power-on', 'repeatedly', 'power-on-repeatedly', 'hourly'], 'power-on', {
+      title: 'Autop mode',
+      autop: 'Config.Autoprovision.MODE.Mode',
+      codes: ['0', '1', '2', '3'],
+    }),
+    firmwareUrl: text('', {
+      title: 'Firmware URL',
+      description: 'Where a firmware bundle is fetched from when an update is requested.',
+      autop: 'Config.Firmware.Url',
+      format: 'url',
+      max: 512,
+    }),
+    autopInterval: int(1440, 10, 43200, {
+      title: 'Autop interval',
+      description: 'Time between provisioning checks in repeated mode.',
+      autop: 'Config.Autoprovision.MODE.Interval',
+      unit: 'min',
+    }),
+  },
+  'Cloud',
+);
+
+export const smtp = section(
+  {
+    host: text('', { title: 'SMTP server', autop: 'Config.Settings.EMAIL.SmtpServer', format: 'host' }),
+    port: int(587, 1, 65535, { title: 'SMTP port', autop: 'Config.Settings.EMAIL.SmtpPort' }),
+    security: choice(['none', 'starttls', 'tls'], 'starttls', {
+      title: 'Security',
+      autop: 'Config.Settings.EMAIL.Security',
+      codes: ['0', '1', '2'],
+    }),
+    username: text('', { title: 'Username', autop: 'Config.Settings.EMAIL.Username', max: 128 }),
+    password: text('', { title: 'Password', autop: 'Config.Settings.EMAIL.Password', format: 'secret', max: 128 }),
+    from: text('', { title: 'Sender address', autop: 'Config.Settings.EMAIL.From', format: 'email' }),
+    to: text('', { title: 'Receiver address', autop: 'Config.Settings.EMAIL.To', format: 'email' }),
+    subject: text('Door phone $name: button pressed', {
+      title: 'Subject',
+      description: 'Placeholders: $name, $mac, $model, $time, $input.',
+      autop: 'Config.Settings.EMAIL.Subject',
+    }),
+  },
+  'Email (SMTP)',
+);
+
+export const ftp = section(
+  {
+    url: text('', {
+      title: 'FTP server',
+      description: 'Folder that receives event records, e.g. ftp://192.168.1.10/doorphone.',
+      autop: 'Config.Settings.FTP.Url',
+      format: 'url',
+    }),
+    username: text('', { title: 'Username', autop: 'Config.Settings.FTP.Username', max: 128 }),
+    password: text('', { title: 'Password', autop: 'Config.Settings.FTP.Password', format: 'secret', max: 128 }),
+  },
+  'FTP',
+);
+
+const actionUrl = (event: string, key: string) =>
+  text('', {
+    title: `On ${event}`,
+    description: 'HTTP GET sent when this happens. Placeholders: $mac, $ip, $model, $firmware, $relay1status ...',
+    autop: `Config.Features.ACTIONURL.${key}`,
+    format: 'url',
+    max: 512,
+  });
+
+export const actionUrls = section(
+  {
+    enabled: bool(false, { title: 'Action URLs', autop: 'Config.Features.ACTIONURL.Enable' }),
+    pushButton: actionUrl('push button pressed', 'PushButton'),
+    incomingCall: actionUrl('incoming call', 'IncomingCall'),
+    outgoingCall: actionUrl('outgoing call', 'OutgoingCall'),
+    established: actionUrl('call established', 'Established'),
+    ended: actionUrl('call ended', 'Terminated'),
+    doorOpened: actionUrl('door opened', 'RelayTriggered'),
+    inputChanged: actionUrl('input changed', 'InputChanged'),
+  },
+  'Action URLs',
+);

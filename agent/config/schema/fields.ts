@@ -1,0 +1,163 @@
+/**
+ * Field builders for the configuration schema. Each setting is a zod schema whose metadata
+ * carries everything the rest of the system derives from it: the autop key, the title and
+ * description shown in the UI, the unit, and the value kind used to read and write autop text.
+ */
+import { z } from 'zod';
+
+export type FieldKind = 'bool' | 'int' | 'text' | 'enum' | 'list';
+
+/** Formats of text values: they pick the validation, the UI widget and the test generators. */
+export type TextFormat =
+  | 'text'
+  | 'secret'
+  | 'host'
+  | 'hostport'
+  | 'url'
+  | 'multicast'
+  | 'dial'
+  | 'dtmf'
+  | 'mac'
+  | 'timezone'
+  | 'time'
+  | 'line'
+  | 'email'
+  | 'ref';
+
+export type FieldMeta = {
+  title: string;
+  description?: string;
+  /** Autop key; `{n}` is the 1-based index and `{L}` the letter (A, B, ...) of the enclosing list item. */
+  autop: string;
+  /** Other keys accepted on import with the same meaning (never written on export). */
+  aliases?: string[];
+  kind: FieldKind;
+  format?: TextFormat;
+  unit?: string;
+  values?: readonly string[];
+  /** Enum values as field files write them (`0`, `1`, ...); import accepts both, export writes the code. */
+  codes?: readonly string[];
+  /** For lists: the allowed element values (list of enum values). */
+  items?: readonly string[];
+  secret?: boolean;
+};
+
+type Common = { title: string; autop: string; description?: string; aliases?: string[] };
+
+export function bool(def: boolean, m: Common) {
+  return z
+    .boolean()
+    .default(def)
+    .meta({ ...m, kind: 'bool' } satisfies FieldMeta);
+}
+
+export function int(def: number, min: number, max: number, m: Common & { unit?: string }) {
+  return z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(def)
+    .meta({ ...m, kind: 'int' } satisfies FieldMeta);
+}
+
+export function choice<const V extends readonly [string, ...string[]]>(
+  values: V,
+  def: V[number],
+  m: Common & { codes?: { readonly [K in keyof V]: string } },
+) {
+  return z
+    .enum(values, { error: `must be one of ${values.join(', ')}` })
+    .default(def)
+    .meta({ ...m, kind: 'enum', values } satisfies FieldMeta);
+}
+
+const patterns: Partial<Record<TextFormat, [RegExp, string]>> = {
+  host: [/^$|^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$|^\[[0-9A-Fa-f:]+\]$/, 'must be a host name or IP address'],
+  hostport: [/^$|^([A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:]+\])(:\d{1,5})?$/, 'must be host or host:port'],
+  url: [/^$|^(https?|ftp|ftps|tftp|mqtt|mqtts|ws|wss|sip):\/\/\S+$/, 'must be a URL such as http://host/path'],
+  multicast: [
+    /^$|^(22[4-9]|23\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/,
+    'must be a multicast address from 224.0.0.0 to 239.255.255.255',
+  ],
+  dial: [/^$|^[A-Za-z0-9_.+*#@:;=-]{1,128}$/, 'must be a number, SIP URI or IP address without spaces or commas'],
+  dtmf: [/^$|^[0-9*#]{1,4}$/, 'must be 1 to 4 characters from 0-9 * #'],
+  mac: [/^$|^([0-9A-F]{2}:){5}[0-9A-F]{2}$/, 'must be a MAC address such as 0C:11:05:00:00:01'],
+  time: [/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM from 00:00 to 23:59'],
+  line: [/^$|^[A-Za-z0-9_.-]{1,31}$/, 'must be a GPIO line name of letters, digits, _ . - (at most 31)'],
+  email: [/^$|^[^\s@,;]+@[^\s@,;]+$/, 'must be an email address'],
+  ref: [/^$|^[A-Za-z0-9 _.-]{1,32}$/, 'must be a name of letters, digits, spaces, _ . - (at most 32)'],
+};
+
+export function text(def: string, m: Common & { format?: TextFormat; max?: number; min?: number; unit?: string }) {
+  const format = m.format ?? 'text';
+  const max = m.max ?? 255;
+  let s = z.string({ error: 'must be text' }).max(max, { error: `must be at most ${max} characters` });
+  if (m.min) s = s.min(m.min, { error: m.min === 1 ? 'must not be empty' : `must be at least ${m.min} characters` });
+  // Control characters would break autop lines and logs.
+  s = s.refine((v) => !hasControlChars(v), { error: 'must not contain control characters' });
+  const p = patterns[format];
+  if (p) s = s.regex(p[0], { error: p[1] });
+  if (format === 'timezone') s = s.refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin' });
+  const { max: _max, min: _min, ...rest } = m;
+  return s
+    .default(def)
+    .meta({ ...rest, kind: 'text', format, secret: format === 'secret' || undefined } satisfies FieldMeta);
+}
+
+/** A list of short values, written in autop as one comma-separated value. */
+export function list(
+  def: string[],
+  m: Common & { max: number; format?: TextFormat; items?: readonly [string, ...string[]] },
+) {
+  const element = m.items
+    ? z.enum(m.items, { error: `each must be one of ${m.items.join(', ')}` })
+    : z
+        .string()
+        .min(1, { error: 'must not contain empty entries' })
+        .regex(patterns[m.format ?? 'dial']![0], { error: patterns[m.format ?? 'dial']![1] });
+  const { max, items, ...rest } = m;
+  return z
+    .array(element)
+    .max(max, { error: `must have at most ${max} entries` })
+    .default(def)
+    .meta({ ...rest, kind: 'list', format: m.format ?? (items ? undefined : 'dial'), items } satisfies FieldMeta);
+}
+
+/** A fixed number of slots of the same shape (accounts, relays, inputs ...). */
+export function slots<T extends z.ZodType>(item: T, count: number, make: (index: number) => z.input<T>) {
+  const defaults = Array.from({ length: count }, (_, i) => item.parse(make(i)) as z.output<T>);
+  return z
+    .array(item)
+    .length(count, { error: `must have exactly ${count} entries` })
+    .default(() => structuredClone(defaults) as never);
+}
+
+/** An object section whose every field has a default, so the section can be omitted. */
+export function section<S extends z.ZodRawShape>(shape: S, title?: string) {
+  const o = z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'must be an object'),
+  });
+  const def = o.parse({});
+  const withDefault = o.default(() => structuredClone(def) as never);
+  return title ? withDefault.meta({ title }) : withDefault;
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+function hasControlChars(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}

@@ -1,0 +1,5 @@
+/** The small shared core every part builds on: time, typed events, lifecycle, logging. */
+export { type Clock, FakeClock, RealClock, type TimerHandle } from './clock.ts';
+export { type Listener, TypedEmitter } from './emitter.ts';
+export { createLogger, type Logger, type LogOptions, silentLogger } from './log.ts';
+export { errorMessage, type Module, ModuleHost, type ModuleState } from './module.ts';
