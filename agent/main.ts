@@ -1,0 +1,77 @@
+/** Builds the agent from its parts and runs it until SIGINT/SIGTERM. */
+import { networkInterfaces } from 'node:os';
+import { type Clock, type Logger, ModuleHost, RealClock } from '../core/index.ts';
+import { Bus } from './bus.ts';
+import { ConfigStore } from './config/index.ts';
+import type { AgentContext, Part, RunOptions } from './context.ts';
+
+/** The parts of the agent, in start order. */
+const PARTS: Part[] = [];
+
+export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
+
+export async function createAgent(options: RunOptions, deps: { log: Logger; clock?: Clock }): Promise<Agent> {
+  const clock = deps.clock ?? new RealClock();
+  const log = deps.log;
+  const bus = new Bus((event, err) => log.error({ err, event }, `a listener of ${String(event)} threw`));
+  const config = new ConfigStore({ dataDir: options.dataDir, clock, log: log.child({ module: 'config' }) });
+  const report = await config.load();
+  for (const w of report.warnings) log.error(w);
+  if (report.from === 'defaults') log.info({ dataDir: options.dataDir }, 'first run: default configuration');
+  if (!config.get().identity.mac) {
+    const mac = firstMac();
+    if (mac) await config.apply({ identity: { mac } }, 'agent');
+  }
+  config.events.on('changed', (c) => bus.emit('config.changed', c));
+
+  const ctx: AgentContext = { options, config, bus, clock, log, services: {} };
+  const host = new ModuleHost(log);
+  for (const part of PARTS) host.add(...part(ctx));
+  let unwatch: (() => void) | undefined;
+  return {
+    ctx,
+    host,
+    async start() {
+      unwatch = config.watch();
+      await host.start();
+      bus.emit('agent.started', { at: clock.now() });
+    },
+    async stop() {
+      bus.emit('agent.stopping', { at: clock.now() });
+      unwatch?.();
+      await host.stop();
+    },
+  };
+}
+
+function firstMac(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) if (!i.internal && i.mac !== '00:00:00:00:00:00') return i.mac.toUpperCase();
+  }
+  return undefined;
+}
+
+/** Runs the agent until a signal; a second signal forces the exit. */
+export async function runAgent(options: RunOptions, log: Logger): Promise<void> {
+  const agent = await createAgent(options, { log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    agent.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await agent.start();
+  log.info({ dataDir: options.dataDir, hal: options.hal }, 'agent running');
+}
