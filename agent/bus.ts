@@ -3,10 +3,28 @@
  * module are removed when it stops.
  */
 import { TypedEmitter } from '../core/index.ts';
+import type { InputAlarm, InputChanged, RelayChanged } from '../hal/types.ts';
+import type { CallInfo, Registration, SipEvents } from '../sip/engine.ts';
 import type { ConfigChange } from './config/index.ts';
 
 export type AgentEvents = {
   'config.changed': ConfigChange;
+  // HAL
+  'relay.changed': RelayChanged;
+  'input.changed': InputChanged;
+  'input.alarm': InputAlarm;
+  // SIP engine (forwarded as they come)
+  'sip.registration': Registration;
+  'call.incoming': SipEvents['call.incoming'];
+  'call.outgoing': SipEvents['call.outgoing'];
+  'call.ringing': SipEvents['call.ringing'];
+  'call.established': SipEvents['call.established'];
+  'call.media': SipEvents['call.media'];
+  'call.dtmf': SipEvents['call.dtmf'];
+  'call.closed': SipEvents['call.closed'];
+  'sip.engine': { state: 'ready' | 'down'; reason?: string; restarts?: number };
+  // Door
+  'door.opened': { relay: number; name: string; method: 'dtmf' | 'api' | 'input' | 'cloud'; call?: CallInfo; by: string; at: number };
   'agent.started': { at: number };
   'agent.stopping': { at: number };
 };

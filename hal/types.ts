@@ -1,0 +1,48 @@
+/** The hardware interface of the agent: GPIO lines, relays and inputs. */
+
+/** A line as a driver offers it. `active` already accounts for active-low. */
+export type LineEdge = {
+  line: string;
+  active: boolean;
+  /** Kernel timestamp of the edge in nanoseconds (CLOCK_MONOTONIC), as a number of ms with fractions. */
+  timestampMs: number;
+};
+
+export type OutputRequest = { line: string; activeLow: boolean };
+export type InputRequest = { line: string; activeLow: boolean };
+
+export interface OutputLines {
+  set(line: string, active: boolean): void;
+  get(line: string): boolean;
+  release(): Promise<void>;
+}
+
+export interface InputLines {
+  get(line: string): boolean;
+  /** Every edge, both directions, in order. */
+  onEdge(listener: (e: LineEdge) => void): () => void;
+  release(): Promise<void>;
+}
+
+/** A GPIO driver: `gpiod` (Linux character device v2) or `sim` (in memory). */
+export interface GpioDriver {
+  readonly name: 'gpiod' | 'sim';
+  /** Requests outputs; they start inactive. Throws a HalLineError naming the line if missing or busy. */
+  requestOutputs(lines: OutputRequest[], consumer: string): Promise<OutputLines>;
+  /** Requests inputs with edge detection on both edges. */
+  requestInputs(lines: InputRequest[], consumer: string): Promise<InputLines>;
+  close(): Promise<void>;
+}
+
+export class HalLineError extends Error {
+  readonly line: string;
+  constructor(line: string, message: string) {
+    super(`GPIO line ${line}: ${message}`);
+    this.line = line;
+  }
+}
+
+/** Bus events of the HAL (payloads use 0-based indexes into config.relays / config.inputs). */
+export type RelayChanged = { index: number; name: string; on: boolean; at: number; by: string };
+export type InputChanged = { index: number; name: string; role: string; active: boolean; at: number; timestampMs: number };
+export type InputAlarm = { index: number; name: string; kind: 'door-open-too-long'; active: boolean; at: number };

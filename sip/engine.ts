@@ -1,0 +1,121 @@
+/**
+ * The SIP engine as the rest of the agent sees it. Nothing here knows baresip: the baresip
+ * driver implements it, and a fake implements it for unit tests of call features.
+ */
+import type { TypedEmitter } from '../core/index.ts';
+
+export type Transport = 'udp' | 'tcp' | 'tls';
+
+/** An account as the engine needs it (the agent maps its config onto this). */
+export type AccountSpec = {
+  /** Stable id, e.g. '1' for the first account of the config. */
+  id: string;
+  mode: 'registered' | 'static-ip';
+  user: string;
+  authUser: string;
+  password: string;
+  displayName: string;
+  /** Registrar / PBX host (the SIP domain). */
+  server: string;
+  port: number;
+  transport: Transport;
+  registerInterval: number;
+  outboundProxy: string;
+  dtmfMode: 'rfc4733' | 'info';
+  srtp: 'off' | 'optional' | 'mandatory';
+};
+
+export type EngineSettings = {
+  /** Address the SIP engine binds to (127.0.0.1 in tests, 0.0.0.0 on a device). */
+  listenAddress: string;
+  /** Local SIP port (UDP and TCP; TLS on port + 1). Direct IP calls arrive here. */
+  sipPort: number;
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** ALSA device; empty = headless test audio (a tone source, no playback). */
+  audioDevice: string;
+  /** Accept and place calls to IP addresses without an account. */
+  directIp: boolean;
+  /** Display name used for direct IP calls. */
+  displayName: string;
+};
+
+export type CallDirection = 'incoming' | 'outgoing';
+export type CallState = 'dialing' | 'ringing' | 'incoming' | 'established' | 'closed';
+
+export type CallInfo = {
+  /** Stable id, known as soon as `dial` returns. */
+  id: string;
+  direction: CallDirection;
+  /** Account id, or null for a direct IP call. */
+  account: string | null;
+  /** The remote party's URI. */
+  peer: string;
+  /** The remote display name, as received (untrusted text). */
+  peerName: string;
+  state: CallState;
+  startedAt: number;
+  answeredAt?: number;
+};
+
+export type RegistrationState = 'registering' | 'registered' | 'failed' | 'unregistered';
+
+export type Registration = {
+  account: string;
+  state: RegistrationState;
+  /** For failures: the reason as given, e.g. "401 Unauthorized" or "Connection timed out". */
+  reason?: string;
+  /** SIP status code of a failure, when there is one. */
+  code?: number;
+};
+
+export type CallEnd = {
+  /** Human reason: "486 Busy Here", "dial-out timeout", "engine restarted", "local hangup" ... */
+  reason: string;
+  /** SIP status code when the call ended with one (486, 603, 404 ...). */
+  code?: number;
+};
+
+export type SipEvents = {
+  registration: Registration;
+  /** An incoming call is ringing here: answer, reject or let it ring. */
+  'call.incoming': { call: CallInfo };
+  /** Our outgoing call was sent (INVITE on its way). */
+  'call.outgoing': { call: CallInfo };
+  /** The remote party is ringing (180/183). */
+  'call.ringing': { call: CallInfo };
+  'call.established': { call: CallInfo };
+  'call.media': { call: CallInfo; kind: 'audio' | 'video' };
+  /** A DTMF digit received from the remote party (RFC 4733 or SIP INFO). */
+  'call.dtmf': { call: CallInfo; digit: string };
+  'call.closed': { call: CallInfo; end: CallEnd };
+  /** The engine process (re)started and is ready; accounts were (re)applied. */
+  'engine.ready': { restarts: number };
+  'engine.down': { reason: string };
+};
+
+export type DialOptions = {
+  /** Account id; undefined = direct IP (target must then be an address or a full SIP URI). */
+  account?: string;
+  /** The engine cancels the call if not answered within this time (baresip itself waits 32 s). */
+  timeoutMs?: number;
+  video?: boolean;
+};
+
+export interface SipEngine {
+  readonly events: TypedEmitter<SipEvents>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Reconciles the accounts: adds, removes and re-registers as needed. */
+  setAccounts(accounts: AccountSpec[]): Promise<void>;
+  /** Starts a call and returns at once with its stable id; the outcome comes as events. */
+  dial(target: string, opts?: DialOptions): CallInfo;
+  answer(callId: string, opts?: { video?: boolean }): Promise<void>;
+  /** Ends a call in any state (cancels an outgoing call that is not answered yet). */
+  hangup(callId: string): Promise<void>;
+  /** Rejects an incoming call with a SIP status code (404, 480, 486, 603 ...). */
+  reject(callId: string, code: number): Promise<void>;
+  sendDtmf(callId: string, digits: string): Promise<void>;
+  calls(): CallInfo[];
+  registrations(): Registration[];
+}
