@@ -24,7 +24,14 @@ export type AgentEvents = {
   'call.closed': SipEvents['call.closed'];
   'sip.engine': { state: 'ready' | 'down'; reason?: string; restarts?: number };
   // Door
-  'door.opened': { relay: number; name: string; method: 'dtmf' | 'api' | 'input' | 'cloud'; call?: CallInfo; by: string; at: number };
+  'door.opened': {
+    relay: number;
+    name: string;
+    method: 'dtmf' | 'api' | 'input' | 'cloud';
+    call?: CallInfo;
+    by: string;
+    at: number;
+  };
   'agent.started': { at: number };
   'agent.stopping': { at: number };
 };

@@ -121,7 +121,9 @@ export async function main(argv: string[]): Promise<number> {
       if (write) await s.replace(r.config, 'autop');
       const verb = write ? 'applied' : r.config ? 'would apply' : 'applied';
       const n = r.config ? r.applied.length : 0;
-      console.error(`${file}: ${verb} ${n} line(s), ${r.problems.length} problem(s)${r.problems.length && !r.config ? ', nothing changed' : ''}`);
+      console.error(
+        `${file}: ${verb} ${n} line(s), ${r.problems.length} problem(s)${r.problems.length && !r.config ? ', nothing changed' : ''}`,
+      );
       return r.problems.length ? 1 : 0;
     }
     default:

@@ -1,7 +1,10 @@
 /** What every part of the agent is given: the config, the bus, time, logging, and the shared services. */
 import type { Clock, Logger, Module } from '../core/index.ts';
+import type { InputService, RelayService, SimGpioControl } from '../hal/types.ts';
+import type { SipEngine } from '../sip/engine.ts';
 import type { Bus } from './bus.ts';
 import type { ConfigStore } from './config/index.ts';
+import type { CallLogEntry, DoorLogEntry, EventLog } from './logs/index.ts';
 
 export type RunOptions = {
   dataDir: string;
@@ -11,8 +14,18 @@ export type RunOptions = {
   dev: boolean;
 };
 
-/** Services a part offers to the parts created after it. */
-export type AgentServices = Record<string, never>;
+/** Services a part offers to the parts created after it (each part fills in its own). */
+export type AgentServices = {
+  relays: RelayService;
+  inputs: InputService;
+  /** Only with the sim HAL. */
+  simGpio: SimGpioControl;
+  sip: SipEngine;
+  callLog: EventLog<CallLogEntry>;
+  doorLog: EventLog<DoorLogEntry>;
+  /** Module states, for the status page. */
+  modules: () => Record<string, { state: string; error?: string }>;
+};
 
 export type AgentContext = {
   options: RunOptions;
@@ -21,6 +34,8 @@ export type AgentContext = {
   clock: Clock;
   log: Logger;
   services: Partial<AgentServices>;
+  /** Asks the agent to restart itself (stop every module, build and start again). */
+  restart: () => void;
 };
 
 /** A part of the agent (HAL, SIP, features, web ...): builds its modules from the context. */

@@ -10,7 +10,10 @@ const PARTS: Part[] = [];
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 
-export async function createAgent(options: RunOptions, deps: { log: Logger; clock?: Clock }): Promise<Agent> {
+export async function createAgent(
+  options: RunOptions,
+  deps: { log: Logger; clock?: Clock; onRestart?: () => void },
+): Promise<Agent> {
   const clock = deps.clock ?? new RealClock();
   const log = deps.log;
   const bus = new Bus((event, err) => log.error({ err, event }, `a listener of ${String(event)} threw`));
@@ -24,8 +27,9 @@ export async function createAgent(options: RunOptions, deps: { log: Logger; cloc
   }
   config.events.on('changed', (c) => bus.emit('config.changed', c));
 
-  const ctx: AgentContext = { options, config, bus, clock, log, services: {} };
   const host = new ModuleHost(log);
+  const restart = deps.onRestart ?? (() => log.warn('restart requested, but this agent cannot restart itself'));
+  const ctx: AgentContext = { options, config, bus, clock, log, services: { modules: () => host.states() }, restart };
   for (const part of PARTS) host.add(...part(ctx));
   let unwatch: (() => void) | undefined;
   return {
@@ -51,9 +55,26 @@ function firstMac(): string | undefined {
   return undefined;
 }
 
-/** Runs the agent until a signal; a second signal forces the exit. */
+/** Runs the agent until a signal; a second signal forces the exit. `restart()` rebuilds it in place. */
 export async function runAgent(options: RunOptions, log: Logger): Promise<void> {
-  const agent = await createAgent(options, { log });
+  let agent: Agent;
+  let restarting = false;
+  const boot = async () => {
+    agent = await createAgent(options, { log, onRestart: restart });
+    await agent.start();
+  };
+  function restart() {
+    if (restarting) return;
+    restarting = true;
+    log.info('restarting the agent');
+    agent
+      .stop()
+      .then(boot)
+      .catch((err) => log.error({ err }, 'restart failed'))
+      .finally(() => {
+        restarting = false;
+      });
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -72,6 +93,6 @@ export async function runAgent(options: RunOptions, log: Logger): Promise<void> 
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  await agent.start();
+  await boot();
   log.info({ dataDir: options.dataDir, hal: options.hal }, 'agent running');
 }

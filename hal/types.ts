@@ -44,5 +44,53 @@ export class HalLineError extends Error {
 
 /** Bus events of the HAL (payloads use 0-based indexes into config.relays / config.inputs). */
 export type RelayChanged = { index: number; name: string; on: boolean; at: number; by: string };
-export type InputChanged = { index: number; name: string; role: string; active: boolean; at: number; timestampMs: number };
+export type InputChanged = {
+  index: number;
+  name: string;
+  role: string;
+  active: boolean;
+  at: number;
+  timestampMs: number;
+};
 export type InputAlarm = { index: number; name: string; kind: 'door-open-too-long'; active: boolean; at: number };
+
+/** Relays as the rest of the agent uses them (indexes are 0-based into config.relays). */
+export type RelayState = {
+  index: number;
+  name: string;
+  enabled: boolean;
+  mode: 'monostable' | 'bistable';
+  on: boolean;
+  changedAt: number;
+  /** Set when the relay's line could not be requested: the message names the line. */
+  error?: string;
+};
+
+export interface RelayService {
+  /** Monostable: energize for the hold time after the trigger delay (a new trigger extends it). Bistable: toggle. */
+  trigger(index: number, by: string): void;
+  /** Bistable: switch on or off. Monostable: on = trigger, off = end the pulse now. */
+  set(index: number, on: boolean, by: string): void;
+  states(): RelayState[];
+}
+
+export type InputState = {
+  index: number;
+  name: string;
+  role: string;
+  enabled: boolean;
+  active: boolean;
+  changedAt: number;
+  error?: string;
+};
+
+export interface InputService {
+  states(): InputState[];
+}
+
+/** Only with the sim driver: drive simulated inputs (dev run, demo, tests). */
+export interface SimGpioControl {
+  press(line: string): void;
+  release(line: string): void;
+  lines(): { line: string; direction: 'input' | 'output' | 'unused'; active: boolean }[];
+}

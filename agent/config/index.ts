@@ -8,10 +8,10 @@ export {
   readAutop,
   writeAutop,
 } from './autop.ts';
-export { type Migration, MIGRATIONS } from './migrations.ts';
+export { jsonSchema } from './json-schema.ts';
+export { MIGRATIONS, type Migration } from './migrations.ts';
 export { mergePatch } from './patch.ts';
 export { findLeaf, getAt, keyToPath, type Leaf, leaves, type Path, pathToKey, setAt } from './paths.ts';
-export { jsonSchema } from './json-schema.ts';
 export * from './schema/index.ts';
 export { type ConfigChange, ConfigStore, type LoadReport, StoreError } from './store.ts';
 export { ConfigError, formatProblems, type Problem, validateConfig } from './validate.ts';
