@@ -91,7 +91,8 @@ export function readAutop(text: string, current: Config, opts: { lenient?: boole
       };
     });
     if (!opts.lenient) {
-      return { problems: sortProblems([...problems, ...found]), applied: [], skipped: entries };
+      const all = [...problems, ...found.map(({ leafKey: _, ...p }) => p)];
+      return { problems: sortProblems(all), applied: [], skipped: entries };
     }
     const blamed = new Set(found.filter((f) => f.line !== null).map((f) => f.leafKey));
     if (blamed.size === 0) return lenientOneByOne(current, planned, problems, skipped);

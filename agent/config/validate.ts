@@ -26,6 +26,7 @@ function toProblems(issue: z.core.$ZodIssue): Problem[] {
 function article(expected: string): string {
   const names: Record<string, string> = {
     number: 'a number',
+    int: 'a whole number',
     string: 'text',
     boolean: 'true or false',
     object: 'an object',

@@ -30,6 +30,8 @@ type Shape = {
 export function crossFieldIssues(c: Shape): Issue[] {
   const issues: Issue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const scheduleNames = uniqueNames(c.schedules, ['schedules']);
+  const templateNames = uniqueNames(c.intercom.callSchedule, ['intercom', 'callSchedule']);
 
   if (c.sip.rtpPortMin >= c.sip.rtpPortMax) add(['sip', 'rtpPortMax'], 'must be greater than RTP port min');
   if (c.web.https && c.web.httpsPort === c.web.port) add(['web', 'httpsPort'], 'must differ from the HTTP port');
@@ -43,10 +45,8 @@ export function crossFieldIssues(c: Shape): Issue[] {
   });
 
   const relayRef = (path: (string | number)[], id: number) => {
-    if (id === 0) return;
-    const r = c.relays[id - 1];
-    if (!r) add(path, `relay ${id} does not exist`);
-    else if (!r.enabled) add(path, `relay ${id} (${r.name || 'unnamed'}) is disabled`);
+    const r = c.relays[id - 1]; // ids out of range are reported by the field's own range check
+    if (r && !r.enabled) add(path, `relay ${id} (${r.name || 'unnamed'}) is disabled`);
   };
 
   const action = c.intercom.pushButtonAction;
@@ -69,13 +69,11 @@ export function crossFieldIssues(c: Shape): Issue[] {
     else ports.set(l.port, i);
   });
 
-  const scheduleNames = uniqueNames(c.schedules, ['schedules']);
   function requireSchedule(path: (string | number)[], name: string) {
     if (!name) add(path, 'a schedule is required');
     else if (!scheduleNames.has(name)) add(path, `schedule "${name}" does not exist`);
   }
 
-  const templateNames = uniqueNames(c.intercom.callSchedule, ['intercom', 'callSchedule']);
   c.intercom.callSchedule.forEach((t, i) => {
     const at = ['intercom', 'callSchedule', i];
     if (!t.enabled) return;
