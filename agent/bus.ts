@@ -25,6 +25,7 @@ export type AgentEvents = {
   'sip.engine': { state: 'ready' | 'down'; reason?: string; restarts?: number };
   // Door
   'door.opened': {
+    /** 0-based index into config.relays. */
     relay: number;
     name: string;
     method: 'dtmf' | 'api' | 'input' | 'cloud';

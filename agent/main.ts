@@ -4,9 +4,10 @@ import { type Clock, type Logger, ModuleHost, RealClock } from '../core/index.ts
 import { Bus } from './bus.ts';
 import { ConfigStore } from './config/index.ts';
 import type { AgentContext, Part, RunOptions } from './context.ts';
+import { logsPart } from './parts/logs.ts';
 
 /** The parts of the agent, in start order. */
-const PARTS: Part[] = [];
+const PARTS: Part[] = [logsPart];
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 

@@ -30,7 +30,7 @@ function range(leaf: Leaf): { minimum: number; maximum: number; maxLength?: numb
 }
 
 /** A generator of valid values for one setting, from its metadata. */
-function valueOf(leaf: Leaf): fc.Arbitrary<unknown> {
+function arbitraryFor(leaf: Leaf): fc.Arbitrary<unknown> {
   const m = leaf.meta;
   switch (m.kind) {
     case 'bool':
@@ -105,7 +105,7 @@ function valueOf(leaf: Leaf): fc.Arbitrary<unknown> {
  * is not enough, their whole group does (the relay or input, the template, ...).
  */
 const validConfig: fc.Arbitrary<Config> = fc
-  .tuple(...leaves().map((l) => fc.option(valueOf(l), { freq: 2 })))
+  .tuple(...leaves().map((l) => fc.option(arbitraryFor(l), { freq: 2 })))
   .map((values) => {
     let c: unknown = defaultConfig();
     leaves().forEach((l, i) => {
