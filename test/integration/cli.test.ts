@@ -42,10 +42,16 @@ describe('portier CLI', () => {
 
   it('autop check reports each problem as line N: key: reason and exits 1', async () => {
     const file = join(dir, 'bad.cfg');
-    await writeFile(file, 'Config.Settings.CALLTIMEOUT.DialIn = 999\r\nConfig.Foo.BAR.Baz = 1\r\nConfig.Settings.CALLTIMEOUT.DialOut = 30\r\n');
+    await writeFile(
+      file,
+      'Config.Settings.CALLTIMEOUT.DialIn = 999\r\nConfig.Foo.BAR.Baz = 1\r\nConfig.Settings.CALLTIMEOUT.DialOut = 30\r\n',
+    );
     const r = portier('autop', 'check', file);
     assert.equal(r.code, 1);
-    assert.match(r.err, /^line 1: Config\.Settings\.CALLTIMEOUT\.DialIn: must be at most 120\nline 2: Config\.Foo\.BAR\.Baz: unknown key\n/);
+    assert.match(
+      r.err,
+      /^line 1: Config\.Settings\.CALLTIMEOUT\.DialIn: must be at most 120\nline 2: Config\.Foo\.BAR\.Baz: unknown key\n/,
+    );
   });
 
   it('a strict import with a problem changes nothing; --lenient applies the valid lines and still exits 1', async () => {
