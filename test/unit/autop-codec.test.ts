@@ -149,7 +149,7 @@ describe('autop import', () => {
   it('a file of settings that depend on each other applies as a whole', () => {
     const r = read(
       [
-        'Config.DoorSetting.INPUT.InputACallTemplate = day',
+        'Config.DoorSetting.INPUT.InputACallTemplates = day',
         'Config.CallSchedule.TEMPLATE1.Enable = 1',
         'Config.CallSchedule.TEMPLATE1.Name = day',
         'Config.CallSchedule.TEMPLATE1.Numbers = 101,102',

@@ -130,8 +130,8 @@ describe('config schema', () => {
         }),
         [],
       );
-      assert.deepEqual(problemsOf({ inputs: { 0: { callTemplate: 'day' } } }), [
-        'inputs.0.callTemplate: template "day" does not exist',
+      assert.deepEqual(problemsOf({ inputs: { 0: { callTemplates: ['day'] } } }), [
+        'inputs.0.callTemplates.0: template "day" does not exist',
       ]);
       assert.deepEqual(
         problemsOf({

@@ -1,6 +1,6 @@
 /** Relays (door strikes) and inputs (push button, exit button, door contact). */
 import { z } from 'zod';
-import { bool, choice, int, LETTERS, slots, text } from './fields.ts';
+import { bool, choice, int, LETTERS, list, slots, text } from './fields.ts';
 
 export const RELAY_COUNT = 3;
 export const INPUT_COUNT = 4;
@@ -91,11 +91,13 @@ export const input = z.strictObject({
     autop: 'Config.DoorSetting.INPUT.Input{L}OpenAlarm',
     unit: 's',
   }),
-  callTemplate: text('', {
-    title: 'Call schedule template',
-    description: 'push-button: name of the call schedule template used instead of group / sequence call.',
-    autop: 'Config.DoorSetting.INPUT.Input{L}CallTemplate',
+  callTemplates: list([], {
+    title: 'Call schedule templates',
+    description:
+      'push-button: call schedule templates assigned to this input; a press calls the numbers of the first one whose schedule is active, instead of the group / sequence call.',
+    autop: 'Config.DoorSetting.INPUT.Input{L}CallTemplates',
     format: 'ref',
+    max: 10,
   }),
 });
 

@@ -23,7 +23,7 @@ type Shape = {
     callSchedule: { enabled: boolean; name: string; numbers: string[]; schedules: string[] }[];
   };
   relays: { enabled: boolean; dtmfCode: string; line: string; name: string }[];
-  inputs: { enabled: boolean; line: string; role: string; relay: number; callTemplate: string }[];
+  inputs: { enabled: boolean; line: string; role: string; relay: number; callTemplates: string[] }[];
   schedules: { name: string }[];
 };
 
@@ -112,12 +112,11 @@ export function crossFieldIssues(c: Shape): Issue[] {
     else claimLine([...at, 'line'], inp.line, `input ${i + 1}`);
     if (inp.role === 'exit-button' && inp.relay === 0) add([...at, 'relay'], 'an exit button needs a relay');
     relayRef([...at, 'relay'], inp.relay);
-    if (inp.callTemplate) {
-      if (inp.role !== 'push-button')
-        add([...at, 'callTemplate'], 'only a push button can use a call schedule template');
-      else if (!templateNames.has(inp.callTemplate))
-        add([...at, 'callTemplate'], `template "${inp.callTemplate}" does not exist`);
-    }
+    if (inp.callTemplates.length && inp.role !== 'push-button')
+      add([...at, 'callTemplates'], 'only a push button can use call schedule templates');
+    inp.callTemplates.forEach((name, j) => {
+      if (!templateNames.has(name)) add([...at, 'callTemplates', j], `template "${name}" does not exist`);
+    });
   });
 
   function uniqueNames(items: { name: string }[], base: (string | number)[]): Set<string> {
