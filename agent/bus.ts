@@ -33,6 +33,20 @@ export type AgentEvents = {
     by: string;
     at: number;
   };
+  // Call features
+  /** A press of the push button and the calls it made: calling, connected (answered), ended. */
+  'intercom.call': {
+    id: string;
+    input: number;
+    state: 'calling' | 'connected' | 'ended';
+    numbers: string[];
+    call?: CallInfo;
+    reason?: string;
+    at: number;
+  };
+  'dnd.changed': { account: string; on: boolean; at: number };
+  'paging.started': { address: string; port: number; label: string; at: number };
+  'paging.ended': { address: string; port: number; label: string; reason: string; at: number };
   'agent.started': { at: number };
   'agent.stopping': { at: number };
 };

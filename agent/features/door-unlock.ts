@@ -1,0 +1,83 @@
+/**
+ * Door unlock by DTMF: during an established call the digits the other party sends are collected
+ * and matched against each relay's DTMF code; a match triggers that relay and logs the opening.
+ * A code is taken as soon as no longer code could still follow; otherwise at the inter-digit timeout.
+ */
+import type { TimerHandle } from '../../core/index.ts';
+import type { CallInfo } from '../../sip/engine.ts';
+import { Feature } from './support/feature.ts';
+
+/** Digits further apart than this start a new code. */
+export const INTER_DIGIT_MS = 3000;
+const MAX_DIGITS = 8;
+
+type Code = { index: number; name: string; code: string };
+
+export class DoorUnlock extends Feature {
+  readonly name = 'door-unlock';
+  #buffers = new Map<string, { digits: string; timer?: TimerHandle }>();
+
+  protected subscribe(): void {
+    this.on('call.dtmf', ({ call, digit }) => this.#digit(call, digit));
+    this.on('call.closed', ({ call }) => {
+      this.cancel(this.#buffers.get(call.id)?.timer);
+      this.#buffers.delete(call.id);
+    });
+  }
+
+  #codes(): Code[] {
+    return this.config.relays
+      .map((r, index) => ({ index, name: r.name, code: r.dtmfCode, enabled: r.enabled }))
+      .filter((r) => r.enabled && r.code);
+  }
+
+  #digit(call: CallInfo, digit: string): void {
+    if (call.state !== 'established') return;
+    const b = this.#buffers.get(call.id) ?? { digits: '' };
+    this.cancel(b.timer);
+    b.digits = (b.digits + digit).slice(-MAX_DIGITS);
+    b.timer = undefined;
+    this.#buffers.set(call.id, b);
+
+    const codes = this.#codes();
+    const match = longest(codes.filter((c) => b.digits.endsWith(c.code)));
+    const couldGrow = codes.some((c) => c.code.length > (match?.code.length ?? 0) && startsWithSuffixOf(c.code, b.digits));
+    if (match && !couldGrow) return this.#open(call, match);
+    b.timer = this.after(INTER_DIGIT_MS, () => {
+      const m = longest(this.#codes().filter((c) => b.digits.endsWith(c.code)));
+      if (m) this.#open(call, m);
+      else b.digits = '';
+    });
+  }
+
+  #open(call: CallInfo, code: Code): void {
+    this.#buffers.set(call.id, { digits: '' });
+    this.log.info({ relay: code.name, peer: call.peer }, 'DTMF code matched: opening');
+    try {
+      this.deps.relays.trigger(code.index, `dtmf ${call.peer}`);
+    } catch (err) {
+      this.log.error({ err, relay: code.index }, 'the relay could not be triggered');
+      return;
+    }
+    this.deps.bus.emit('door.opened', {
+      relay: code.index,
+      name: code.name,
+      method: 'dtmf',
+      call,
+      by: call.peer,
+      at: this.deps.clock.now(),
+    });
+  }
+}
+
+function longest(codes: Code[]): Code | undefined {
+  return codes.sort((a, b) => b.code.length - a.code.length)[0];
+}
+
+/** Could more digits turn the end of `digits` into `code`? */
+function startsWithSuffixOf(code: string, digits: string): boolean {
+  for (let n = Math.min(code.length - 1, digits.length); n > 0; n--) {
+    if (code.startsWith(digits.slice(-n))) return true;
+  }
+  return false;
+}

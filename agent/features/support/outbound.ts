@@ -1,0 +1,53 @@
+/** The messages a door phone sends out on events: HTTP GET, email (SMTP), a file on an FTP server. */
+import { Readable } from 'node:stream';
+import { Client as FtpClient } from 'basic-ftp';
+import { createTransport } from 'nodemailer';
+import type { Config } from '../../config/index.ts';
+
+const TIMEOUT_MS = 5000;
+
+export async function httpGet(url: string): Promise<number> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'follow' });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return res.status;
+}
+
+export async function sendMail(smtp: Config['smtp'], mail: { subject: string; text: string }): Promise<void> {
+  const transport = createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.security === 'tls',
+    requireTLS: smtp.security === 'starttls',
+    ignoreTLS: smtp.security === 'none',
+    auth: smtp.username ? { user: smtp.username, pass: smtp.password } : undefined,
+    connectionTimeout: TIMEOUT_MS,
+    greetingTimeout: TIMEOUT_MS,
+    socketTimeout: TIMEOUT_MS,
+  });
+  try {
+    await transport.sendMail({ from: smtp.from || smtp.to, to: smtp.to, subject: mail.subject, text: mail.text });
+  } finally {
+    transport.close();
+  }
+}
+
+/** Uploads `text` as `name` into the folder of `ftp.url` (ftp://host[:port]/folder). */
+export async function ftpUpload(ftp: Config['ftp'], name: string, text: string): Promise<void> {
+  const url = new URL(ftp.url);
+  const client = new FtpClient(TIMEOUT_MS);
+  try {
+    await client.access({
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 21,
+      user: ftp.username || 'anonymous',
+      password: ftp.password || 'portier@',
+      secure: url.protocol === 'ftps:',
+    });
+    const folder = decodeURIComponent(url.pathname).replace(/\/+$/, '');
+    if (folder) await client.ensureDir(folder);
+    await client.uploadFrom(Readable.from([text]), name);
+  } finally {
+    client.close();
+  }
+}
