@@ -116,6 +116,9 @@ export interface SipEngine {
   /** Rejects an incoming call with a SIP status code (404, 480, 486, 603 ...). */
   reject(callId: string, code: number): Promise<void>;
   sendDtmf(callId: string, digits: string): Promise<void>;
+  /** Puts an established call on hold (a multicast page plays meanwhile), and back. */
+  hold(callId: string): Promise<void>;
+  resume(callId: string): Promise<void>;
   calls(): CallInfo[];
   registrations(): Registration[];
 }
