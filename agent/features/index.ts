@@ -1,0 +1,56 @@
+/** The call features of the door phone (Intercom > Basic and Call Feature), one module each. */
+import type { Module } from '../../core/index.ts';
+import type { Part } from '../context.ts';
+import { ActionUrls } from './action-urls.ts';
+import { AutoAnswer } from './auto-answer.ts';
+import { CallTimers } from './call-timers.ts';
+import { Dnd } from './dnd.ts';
+import { DoorUnlock } from './door-unlock.ts';
+import { HangUpAfterOpen } from './hang-up-after-open.ts';
+import { MulticastPaging } from './multicast-paging.ts';
+import { PushButton } from './push-button.ts';
+import { PushButtonAction } from './push-button-action.ts';
+import { PushToHangUp } from './push-to-hang-up.ts';
+import { type AudioSinkFactory, alsaSink, nullSink } from './support/audio-sink.ts';
+import type { FeatureDeps } from './support/feature.ts';
+
+export { ActionUrls, AutoAnswer, CallTimers, Dnd, DoorUnlock, HangUpAfterOpen, MulticastPaging };
+export { PushButton, PushButtonAction, PushToHangUp };
+export { dndActive } from './dnd.ts';
+export { INTER_DIGIT_MS } from './door-unlock.ts';
+export { PAGE_TIMEOUT_MS, type PagingStats } from './multicast-paging.ts';
+export { planPress } from './push-button.ts';
+export type { AudioSink, AudioSinkFactory } from './support/audio-sink.ts';
+export type { FeatureDeps } from './support/feature.ts';
+export { isActive as isScheduleActive } from './support/schedules.ts';
+
+/** Builds every feature; `sinks` is where multicast pages are played. */
+export function createFeatures(deps: FeatureDeps, sinks: AudioSinkFactory): Module[] {
+  const each = (name: string): FeatureDeps => ({ ...deps, log: deps.log.child({ module: name }) });
+  return [
+    new CallTimers(each('call-timers')),
+    new Dnd(each('dnd')),
+    new AutoAnswer(each('auto-answer')),
+    new PushToHangUp(each('push-to-hang-up')),
+    new PushButton(each('push-button')),
+    new PushButtonAction(each('push-button-action')),
+    new DoorUnlock(each('door-unlock')),
+    new HangUpAfterOpen(each('hang-up-after-open')),
+    new MulticastPaging(each('multicast-paging'), sinks),
+    new ActionUrls(each('action-urls')),
+  ];
+}
+
+export const featuresPart: Part = (ctx) => {
+  const { sip, relays } = ctx.services;
+  if (!sip || !relays) {
+    ctx.log.error('call features need the SIP engine and the relays; they are off');
+    return [];
+  }
+  const log = ctx.log;
+  const sinks: AudioSinkFactory = (label) => {
+    const device = ctx.config.get().sip.audioDevice;
+    return device ? alsaSink(device, log.child({ module: 'audio' }))(label) : nullSink(label);
+  };
+  return createFeatures({ config: ctx.config, bus: ctx.bus, clock: ctx.clock, log, sip, relays }, sinks);
+};
