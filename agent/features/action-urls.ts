@@ -9,7 +9,11 @@ export class ActionUrls extends Feature {
   readonly name = 'action-urls';
 
   protected subscribe(): void {
-    const peer = (c: { peer: string; peerName: string; id: string }) => ({ remote: c.peer, display: c.peerName, callid: c.id });
+    const peer = (c: { peer: string; peerName: string; id: string }) => ({
+      remote: c.peer,
+      display: c.peerName,
+      callid: c.id,
+    });
     this.on('input.changed', (e) => {
       this.#fire('inputChanged', { input: e.name, state: e.active ? '1' : '0' });
       if (e.role === 'push-button' && e.active) this.#fire('pushButton', { input: e.name });

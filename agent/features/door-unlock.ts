@@ -41,7 +41,9 @@ export class DoorUnlock extends Feature {
 
     const codes = this.#codes();
     const match = longest(codes.filter((c) => b.digits.endsWith(c.code)));
-    const couldGrow = codes.some((c) => c.code.length > (match?.code.length ?? 0) && startsWithSuffixOf(c.code, b.digits));
+    const couldGrow = codes.some(
+      (c) => c.code.length > (match?.code.length ?? 0) && startsWithSuffixOf(c.code, b.digits),
+    );
     if (match && !couldGrow) return this.#open(call, match);
     b.timer = this.after(INTER_DIGIT_MS, () => {
       const m = longest(this.#codes().filter((c) => b.digits.endsWith(c.code)));

@@ -14,8 +14,6 @@ import { PushToHangUp } from './push-to-hang-up.ts';
 import { type AudioSinkFactory, alsaSink, nullSink } from './support/audio-sink.ts';
 import type { FeatureDeps } from './support/feature.ts';
 
-export { ActionUrls, AutoAnswer, CallTimers, Dnd, DoorUnlock, HangUpAfterOpen, MulticastPaging };
-export { PushButton, PushButtonAction, PushToHangUp };
 export { dndActive } from './dnd.ts';
 export { INTER_DIGIT_MS } from './door-unlock.ts';
 export { PAGE_TIMEOUT_MS, type PagingStats } from './multicast-paging.ts';
@@ -23,6 +21,18 @@ export { planPress } from './push-button.ts';
 export type { AudioSink, AudioSinkFactory } from './support/audio-sink.ts';
 export type { FeatureDeps } from './support/feature.ts';
 export { isActive as isScheduleActive } from './support/schedules.ts';
+export {
+  ActionUrls,
+  AutoAnswer,
+  CallTimers,
+  Dnd,
+  DoorUnlock,
+  HangUpAfterOpen,
+  MulticastPaging,
+  PushButton,
+  PushButtonAction,
+  PushToHangUp,
+};
 
 /** Builds every feature; `sinks` is where multicast pages are played. */
 export function createFeatures(deps: FeatureDeps, sinks: AudioSinkFactory): Module[] {

@@ -19,7 +19,11 @@ export const PAGE_TIMEOUT_MS = 3000;
 
 type Stream = { slot: number; address: string; port: number; label: string; timer?: TimerHandle };
 
-export type PagingStats = { playing?: { address: string; port: number; label: string }; packets: number; samples: number };
+export type PagingStats = {
+  playing?: { address: string; port: number; label: string };
+  packets: number;
+  samples: number;
+};
 
 export class MulticastPaging extends Feature {
   readonly name = 'multicast-paging';
@@ -54,7 +58,9 @@ export class MulticastPaging extends Feature {
   protected subscribe(): void {
     this.on('config.changed', (c) => {
       if (c.keys.some((k) => k.startsWith('intercom.multicast.listen')))
-        this.#close().then(() => this.#listen()).catch((err) => this.log.error({ err }, 'multicast listen failed'));
+        this.#close()
+          .then(() => this.#listen())
+          .catch((err) => this.log.error({ err }, 'multicast listen failed'));
     });
     this.on('call.established', ({ call }) => {
       const p = this.#playing;
@@ -69,7 +75,9 @@ export class MulticastPaging extends Feature {
     for (const [slot, l] of slots.entries()) {
       if (!l.address) continue;
       const socket = createSocket({ type: 'udp4', reuseAddr: true });
-      socket.on('message', (msg) => this.#packet({ slot, address: l.address, port: l.port, label: l.label || `${l.address}:${l.port}` }, msg));
+      socket.on('message', (msg) =>
+        this.#packet({ slot, address: l.address, port: l.port, label: l.label || `${l.address}:${l.port}` }, msg),
+      );
       socket.on('error', (err) => this.log.error({ err, address: l.address, port: l.port }, 'multicast socket error'));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -129,7 +137,12 @@ export class MulticastPaging extends Feature {
     for (const c of calls) if (c.state === 'established') this.#hold(c.id);
     this.#playing = { stream, sink: this.#sinks(stream.label) };
     this.log.info({ address: stream.address, port: stream.port, label: stream.label }, 'page started');
-    this.deps.bus.emit('paging.started', { address: stream.address, port: stream.port, label: stream.label, at: this.deps.clock.now() });
+    this.deps.bus.emit('paging.started', {
+      address: stream.address,
+      port: stream.port,
+      label: stream.label,
+      at: this.deps.clock.now(),
+    });
   }
 
   #timedOut(stream: Stream): void {

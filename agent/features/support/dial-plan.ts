@@ -27,8 +27,7 @@ export function dialPlan(target: string, choice: string, config: Config, registr
       : { ok: false, error: `${target} is an IP address but direct IP calls are disabled` };
   }
   const registered = new Set(registrations.filter((r) => r.state === 'registered').map((r) => r.account));
-  const pick =
-    enabled.find((x) => registered.has(x.id) || x.a.mode === 'static-ip') ?? enabled[0];
+  const pick = enabled.find((x) => registered.has(x.id) || x.a.mode === 'static-ip') ?? enabled[0];
   if (!pick) return { ok: false, error: `no SIP account is enabled to call ${target}` };
   return { ok: true, target, account: pick.id };
 }

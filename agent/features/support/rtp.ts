@@ -1,5 +1,12 @@
 /** RTP (RFC 3550) packet parsing, enough for receiving G.711 pages. */
-export type RtpPacket = { payloadType: number; marker: boolean; sequence: number; timestamp: number; ssrc: number; payload: Buffer };
+export type RtpPacket = {
+  payloadType: number;
+  marker: boolean;
+  sequence: number;
+  timestamp: number;
+  ssrc: number;
+  payload: Buffer;
+};
 
 /** Parses one RTP packet; returns undefined for anything that is not RTP version 2. */
 export function parseRtp(b: Buffer): RtpPacket | undefined {

@@ -5,14 +5,28 @@ type Day = Config['schedules'][number]['days'][number];
 type Schedule = { days: Day[]; start: string; end: string };
 
 const DAYS: Day[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const SHORT: Record<string, Day> = { Sun: 'sun', Mon: 'mon', Tue: 'tue', Wed: 'wed', Thu: 'thu', Fri: 'fri', Sat: 'sat' };
+const SHORT: Record<string, Day> = {
+  Sun: 'sun',
+  Mon: 'mon',
+  Tue: 'tue',
+  Wed: 'wed',
+  Thu: 'thu',
+  Fri: 'fri',
+  Sat: 'sat',
+};
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Day of the week and minute of the day at `epochMs` in `timeZone`. */
 export function localTime(epochMs: number, timeZone: string): { day: Day; minute: number } {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     formatters.set(timeZone, f);
   }
   const parts = Object.fromEntries(f.formatToParts(epochMs).map((p) => [p.type, p.value]));
