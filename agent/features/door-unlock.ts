@@ -44,7 +44,10 @@ export class DoorUnlock extends Feature {
     const couldGrow = codes.some(
       (c) => c.code.length > (match?.code.length ?? 0) && startsWithSuffixOf(c.code, b.digits),
     );
-    if (match && !couldGrow) return this.#open(call, match);
+    if (match && !couldGrow) {
+      this.#open(call, match);
+      return;
+    }
     b.timer = this.after(INTER_DIGIT_MS, () => {
       const m = longest(this.#codes().filter((c) => b.digits.endsWith(c.code)));
       if (m) this.#open(call, m);

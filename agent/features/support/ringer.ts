@@ -62,7 +62,10 @@ export class Ringer {
       bus.on('call.established', ({ call }) => this.#established(call)),
       bus.on('call.closed', ({ call, end }) => this.#closed(call, end)),
     );
-    if (this.#opts.targets.length === 0) return this.#finish('nothing to call');
+    if (this.#opts.targets.length === 0) {
+      this.#finish('nothing to call');
+      return;
+    }
     if (this.#opts.mode === 'group') for (const t of this.#opts.targets) this.#dial(t);
     else this.#dialNext();
   }
@@ -87,7 +90,10 @@ export class Ringer {
     while (this.#next < this.#opts.targets.length && this.legs.size === 0) {
       this.#dial(this.#opts.targets[this.#next++]!);
     }
-    if (this.legs.size === 0) return this.#finish('no one answered');
+    if (this.legs.size === 0) {
+      this.#finish('no one answered');
+      return;
+    }
     const [id] = this.legs.keys();
     this.#timer = this.#deps.clock.setTimeout(() => {
       this.#deps.log.info({ call: id }, 'sequence timeout: calling the next number');
@@ -105,12 +111,16 @@ export class Ringer {
 
   #closed(call: CallInfo, end: CallEnd): void {
     if (this.#done || !this.legs.delete(call.id)) return;
-    if (this.#winner?.id === call.id) return this.#finish(end.reason);
+    if (this.#winner?.id === call.id) {
+      this.#finish(end.reason);
+      return;
+    }
     if (this.#winner) return; // a cancelled loser
     const refused = end.code !== undefined && REFUSAL_CODES.has(end.code);
     if (refused && this.#opts.whenRefused === 'stop') {
       this.#hangupAll();
-      return this.#finish(`refused by ${call.peer} (${end.reason}); not calling the others`);
+      this.#finish(`refused by ${call.peer} (${end.reason}); not calling the others`);
+      return;
     }
     if (this.#opts.mode === 'sequence') {
       this.#deps.clock.clearTimeout(this.#timer);
