@@ -10,7 +10,7 @@ export {
 } from './autop.ts';
 export { jsonSchema } from './json-schema.ts';
 export { MIGRATIONS, type Migration } from './migrations.ts';
-export { mergePatch } from './patch.ts';
+export { changedKeys, mergePatch } from './patch.ts';
 export { findLeaf, getAt, keyToPath, type Leaf, leaves, type Path, pathToKey, setAt } from './paths.ts';
 export * from './schema/index.ts';
 export { type ConfigChange, ConfigStore, type LoadReport, StoreError } from './store.ts';

@@ -8,11 +8,11 @@
  *   that gets connected stops them.
  * - A page with no packet for PAGE_TIMEOUT_MS has ended.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import type { TimerHandle } from '../../core/index.ts';
 import type { AudioSink, AudioSinkFactory } from './support/audio-sink.ts';
 import { Feature, type FeatureDeps } from './support/feature.ts';
 import { decodeG711 } from './support/g711.ts';
+import { listenMulticast, type PacketListener } from './support/multicast-listener.ts';
 import { parseRtp } from './support/rtp.ts';
 
 export const PAGE_TIMEOUT_MS = 3000;
@@ -28,15 +28,17 @@ export type PagingStats = {
 export class MulticastPaging extends Feature {
   readonly name = 'multicast-paging';
   #sinks: AudioSinkFactory;
-  #sockets: Socket[] = [];
+  #listen: PacketListener;
+  #closers: (() => void)[] = [];
   #receiving = new Map<number, Stream>();
   #playing: { stream: Stream; sink: AudioSink } | undefined;
   #held: string[] = [];
   #stats = { packets: 0, samples: 0 };
 
-  constructor(deps: FeatureDeps, sinks: AudioSinkFactory) {
+  constructor(deps: FeatureDeps, sinks: AudioSinkFactory, listen: PacketListener = listenMulticast) {
     super(deps);
     this.#sinks = sinks;
+    this.#listen = listen;
   }
 
   stats(): PagingStats {
@@ -46,7 +48,7 @@ export class MulticastPaging extends Feature {
 
   override async start(): Promise<void> {
     await super.start();
-    await this.#listen();
+    await this.#open();
   }
 
   override async stop(): Promise<void> {
@@ -59,7 +61,7 @@ export class MulticastPaging extends Feature {
     this.on('config.changed', (c) => {
       if (c.keys.some((k) => k.startsWith('intercom.multicast.listen')))
         this.#close()
-          .then(() => this.#listen())
+          .then(() => this.#open())
           .catch((err) => this.log.error({ err }, 'multicast listen failed'));
     });
     this.on('call.established', ({ call }) => {
@@ -70,35 +72,21 @@ export class MulticastPaging extends Feature {
     });
   }
 
-  async #listen(): Promise<void> {
-    const slots = this.config.intercom.multicast.listen;
-    for (const [slot, l] of slots.entries()) {
+  async #open(): Promise<void> {
+    for (const [slot, l] of this.config.intercom.multicast.listen.entries()) {
       if (!l.address) continue;
-      const socket = createSocket({ type: 'udp4', reuseAddr: true });
-      socket.on('message', (msg) =>
-        this.#packet({ slot, address: l.address, port: l.port, label: l.label || `${l.address}:${l.port}` }, msg),
-      );
-      socket.on('error', (err) => this.log.error({ err, address: l.address, port: l.port }, 'multicast socket error'));
+      const stream = { slot, address: l.address, port: l.port, label: l.label || `${l.address}:${l.port}` };
       try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(l.port, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
-        socket.addMembership(l.address);
-        this.#sockets.push(socket);
+        this.#closers.push(await this.#listen(l.address, l.port, (msg) => this.#packet(stream, msg)));
         this.log.info({ address: l.address, port: l.port }, 'listening for multicast pages');
       } catch (err) {
-        socket.close();
         this.log.error({ err, address: l.address, port: l.port }, `cannot listen on ${l.address}:${l.port}`);
       }
     }
   }
 
   async #close(): Promise<void> {
-    for (const s of this.#sockets.splice(0)) s.close();
+    for (const close of this.#closers.splice(0)) close();
   }
 
   #packet(at: Stream, msg: Buffer): void {

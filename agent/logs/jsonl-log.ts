@@ -74,4 +74,3 @@ async function appendDurable(file: string, text: string): Promise<void> {
     await fh.close();
   }
 }
-
