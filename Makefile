@@ -3,15 +3,21 @@ SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 DATA_DIR ?= .data
 
-.PHONY: setup run test test-unit test-integration lint format bench clean
+.PHONY: setup run test test-unit test-integration test-qemu image lint format bench clean
 
 setup:
 	@bash scripts/setup.sh
 
-run: setup
+# The web UI, built into build/ui when its sources changed (web/build-ui.ts checks the rest).
+UI_SOURCES := $(shell find web/ui -type f 2>/dev/null) web/build-ui.ts web/events/feed.ts
+ui: build/ui/manifest.json
+build/ui/manifest.json: $(UI_SOURCES) | setup
+	node --import tsx web/build-ui.ts
+
+run: setup ui
 	node bin/portier.mjs run --dev --pretty --data-dir $(DATA_DIR)
 
-test: setup
+test: setup ui
 	bash scripts/test.sh all
 
 test-unit: setup
@@ -20,6 +26,13 @@ test-unit: setup
 test-integration: setup
 	bash scripts/test.sh integration
 
+test-qemu: setup image
+	bash scripts/test.sh qemu
+
+# The emulated door phone (QEMU): kernel, gpio-sim, node, baresip and the agent; cached in rootfs/build.
+image: setup
+	bash rootfs/build.sh
+
 lint: setup
 	npx biome check .
 	npx tsc --noEmit -p .
@@ -27,7 +40,7 @@ lint: setup
 format: setup
 	npx biome check --write .
 
-bench: setup
+bench: setup ui
 	bash scripts/bench.sh
 
 clean:

@@ -19,7 +19,8 @@ import { runAgent } from './main.ts';
 
 const USAGE = `usage: portier <command> [--data-dir DIR]
 
-  run [--hal sim|gpiod] [--dev] [--log-level L] [--pretty]   run the agent
+  run [--hal sim|gpiod] [--dev] [--bind ADDR] [--log-level L] [--pretty]
+                                    run the agent (--bind: address of the web UI/API)
   config get [KEY]                  print the config, or one setting (schema path or autop key)
   config set KEY=VALUE...           change settings; all or nothing
   config export                     print the config as an autop file
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       hal: { type: 'string' },
       dev: { type: 'boolean' },
+      bind: { type: 'string' },
       'log-level': { type: 'string' },
       pretty: { type: 'boolean' },
       lenient: { type: 'boolean' },
@@ -58,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       const hal = values.hal ?? 'sim';
       if (hal !== 'sim' && hal !== 'gpiod') throw new UsageError('--hal must be sim or gpiod');
-      await runAgent({ dataDir, hal, dev: values.dev ?? false }, log);
+      await runAgent({ dataDir, hal, dev: values.dev ?? false, ...(values.bind ? { bind: values.bind } : {}) }, log);
       return -1; // keeps running
     }
     case 'schema':

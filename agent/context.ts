@@ -12,6 +12,8 @@ export type RunOptions = {
   hal: 'sim' | 'gpiod';
   /** Development run: extra conveniences (simulated inputs in the UI, setup code in the log). */
   dev: boolean;
+  /** Address the web UI and API bind to; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
+  bind?: string;
 };
 
 /** Services a part offers to the parts created after it (each part fills in its own). */

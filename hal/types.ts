@@ -94,3 +94,46 @@ export interface SimGpioControl {
   release(line: string): void;
   lines(): { line: string; direction: 'input' | 'output' | 'unused'; active: boolean }[];
 }
+
+/**
+ * What the HAL needs of a relay's settings (a structural subset of `config.relays[n]`, so that `hal/`
+ * does not import the agent). Times are in seconds, as in the config.
+ */
+export type RelayConfig = {
+  enabled: boolean;
+  name: string;
+  /** normal: line active when energized; inverted: line active while idle (requested active-low). */
+  type: 'normal' | 'inverted';
+  mode: 'monostable' | 'bistable';
+  holdTime: number;
+  triggerDelay: number;
+  line: string;
+};
+
+export type InputRole = 'push-button' | 'exit-button' | 'door-contact' | 'generic';
+
+/** What the HAL needs of an input's settings (a structural subset of `config.inputs[n]`). */
+export type InputConfig = {
+  enabled: boolean;
+  name: string;
+  line: string;
+  /** Line level that means active (pressed; for a door contact: door open). */
+  activeLevel: 'high' | 'low';
+  debounceMs: number;
+  role: InputRole;
+  /** exit-button: the relay it opens; door-contact: the door it watches. 1-based, 0 = none. */
+  relay: number;
+  /** door-contact: seconds the door may stay open before the alarm (0 = never). */
+  openAlarm: number;
+};
+
+/** An exit button opened its relay (the agent turns it into `door.opened` with method `input`). */
+export type DoorOpenedByInput = { input: number; inputName: string; relay: number; relayName: string; at: number };
+
+/** Events of the HAL, forwarded to the agent's bus by agent/parts/hal.ts. */
+export type HalEvents = {
+  'relay.changed': RelayChanged;
+  'input.changed': InputChanged;
+  'input.alarm': InputAlarm;
+  'door.opened': DoorOpenedByInput;
+};

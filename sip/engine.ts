@@ -38,6 +38,11 @@ export type EngineSettings = {
   directIp: boolean;
   /** Display name used for direct IP calls. */
   displayName: string;
+  /**
+   * SIP user of this device for direct IP calls (`sip:<user>@<address>`), also used as the remote
+   * user when a bare address is dialled. Default 'portier'.
+   */
+  directIpUser?: string;
 };
 
 export type CallDirection = 'incoming' | 'outgoing';
@@ -108,12 +113,20 @@ export interface SipEngine {
   stop(): Promise<void>;
   /** Reconciles the accounts: adds, removes and re-registers as needed. */
   setAccounts(accounts: AccountSpec[]): Promise<void>;
-  /** Starts a call and returns at once with its stable id; the outcome comes as events. */
+  /**
+   * Starts a call and returns at once with its stable id; the outcome comes as events
+   * (`call.outgoing` once the INVITE is sent, or `call.closed` if it could not be). Throws at once
+   * if the engine is not running, the account is unknown or the target cannot be called.
+   */
   dial(target: string, opts?: DialOptions): CallInfo;
   answer(callId: string, opts?: { video?: boolean }): Promise<void>;
   /** Ends a call in any state (cancels an outgoing call that is not answered yet). */
   hangup(callId: string): Promise<void>;
-  /** Rejects an incoming call with a SIP status code (404, 480, 486, 603 ...). */
+  /**
+   * Rejects an incoming call with a SIP status code (404, 480, 486, 603 ...). A driver that cannot
+   * send the code asked for sends the one it can: the `call.closed` end tells which was sent
+   * (baresip 1.0.0 always sends 486).
+   */
   reject(callId: string, code: number): Promise<void>;
   sendDtmf(callId: string, digits: string): Promise<void>;
   /** Puts an established call on hold (a multicast page plays meanwhile), and back. */

@@ -1,0 +1,198 @@
+/**
+ * Relays, inputs, simulated inputs, calls and the logs over real HTTP. Relays and inputs are the
+ * agent's real sim HAL. Calls: 503 while no SIP engine runs; then a fake engine (sip/fake.ts) is
+ * put in the agent's services to check the routes' contract (the real baresip engine is driven
+ * from the browser test).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { forwardSipEvents } from '../../agent/sip-bridge.ts';
+import { RealClock } from '../../core/index.ts';
+import { FakeSipEngine } from '../../sip/fake.ts';
+import { Client, startAgent, type TestAgent, until } from './web-support.ts';
+
+let t: TestAgent;
+let c: Client;
+
+before(async () => {
+  t = await startAgent({ dev: true });
+  c = new Client(t.base);
+  assert.equal((await c.setup(t)).status, 200);
+});
+after(async () => {
+  await t?.stop();
+});
+
+describe('relays and inputs', () => {
+  it('lists the relays with 1-based ids', async () => {
+    const r = await c.get('/api/v1/relays');
+    assert.deepEqual(
+      r.body.result.relays.map((x: { id: number; name: string; on: boolean }) => [x.id, x.name, x.on]),
+      [
+        [1, 'Door', false],
+        [2, 'Gate', false],
+        [3, 'Light', false],
+      ],
+    );
+    assert.equal((await c.get('/api/v1/relays/2')).body.result.name, 'Gate');
+    assert.equal((await c.get('/api/v1/relays/4')).status, 404);
+    assert.equal((await c.get('/api/v1/relays/x')).status, 404);
+  });
+
+  it('trigger energizes the relay and logs the opening in the door log as an API opening', async () => {
+    const changed = t.agent.ctx.bus.waitFor('relay.changed', (e) => e.index === 0 && e.on);
+    const r = await c.post('/api/v1/relays/1/trigger');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.result.on, true);
+    assert.equal((await changed).by, 'web:admin');
+    const log = await c.get('/api/v1/logs/door');
+    assert.deepEqual(
+      { ...log.body.result.entries[0], at: 0 },
+      { at: 0, relay: 0, relayName: 'Door', method: 'api', by: 'web:admin' },
+    );
+  });
+
+  it('a bistable relay switches on and off; unknown actions and disabled relays are refused', async () => {
+    await c.req('PATCH', '/api/v1/config', { body: { relays: { 2: { mode: 'bistable' } } } });
+    await until(async () => (await c.get('/api/v1/relays/3')).body.result.mode === 'bistable', 'the HAL to take the new mode');
+    const on = await c.post('/api/v1/relays/3/on');
+    assert.equal(on.status, 200, on.text);
+    assert.equal(on.body.result.on, true);
+    const off = await c.post('/api/v1/relays/3/off');
+    assert.equal(off.body.result.on, false);
+    const bad = await c.post('/api/v1/relays/3/explode');
+    assert.equal(bad.status, 404);
+    assert.equal(bad.body.error.code, 'not_found');
+    await c.req('PATCH', '/api/v1/config', { body: { relays: { 1: { enabled: false } } } });
+    await until(async () => !(await c.get('/api/v1/relays/2')).body.result.enabled, 'the HAL to disable relay 2');
+    const disabled = await c.post('/api/v1/relays/2/trigger');
+    assert.equal(disabled.status, 409);
+    assert.equal(disabled.body.error.message, 'relay 2 (Gate) is disabled');
+  });
+
+  it('lists the inputs; in the dev run the simulated lines are pressed over the API and the exit button opens the door', async () => {
+    const r = await c.get('/api/v1/inputs');
+    assert.deepEqual(
+      r.body.result.inputs.map((x: { id: number; name: string; line: string; active: boolean }) => [x.id, x.name, x.line, x.active]),
+      [
+        [1, 'Push button', 'PUSH_BUTTON', false],
+        [2, 'Exit button', 'EXIT_BUTTON', false],
+        [3, 'Door contact', 'DOOR_CONTACT', false],
+        [4, 'Input D', 'INPUT_D', false],
+      ],
+    );
+    const lines = (await c.get('/api/v1/sim/lines')).body.result.lines as { line: string; direction: string }[];
+    assert.ok(lines.some((l) => l.line === 'EXIT_BUTTON' && l.direction === 'input'));
+    const active = t.agent.ctx.bus.waitFor('input.changed', (e) => e.index === 1 && e.active);
+    const opened = t.agent.ctx.bus.waitFor('door.opened', (e) => e.method === 'input');
+    const press = await c.post('/api/v1/sim/lines/EXIT_BUTTON/press');
+    assert.equal(press.status, 200);
+    assert.deepEqual(press.body.result, { line: 'EXIT_BUTTON', active: true });
+    await active;
+    assert.equal((await opened).relay, 0);
+    assert.equal((await c.get('/api/v1/inputs')).body.result.inputs[1].active, true);
+    const released = t.agent.ctx.bus.waitFor('input.changed', (e) => e.index === 1 && !e.active);
+    assert.equal((await c.post('/api/v1/sim/lines/EXIT_BUTTON/release')).status, 200);
+    await released;
+    assert.equal((await c.post('/api/v1/sim/lines/RELAY_A/press')).status, 404, 'an output line cannot be pressed');
+    assert.equal((await c.post('/api/v1/sim/lines/NOPE/press')).status, 404);
+    assert.equal((await c.post('/api/v1/sim/lines/EXIT_BUTTON/hold')).status, 404);
+  });
+});
+
+describe('calls', () => {
+  let sip: FakeSipEngine;
+  let unforward: () => void;
+
+  it('answers 503 with a clear error while no SIP engine runs', async () => {
+    assert.equal(t.agent.ctx.services.sip, undefined, 'this test expects no SIP part in the agent');
+    for (const [method, path] of [
+      ['GET', '/api/v1/calls'],
+      ['POST', '/api/v1/calls'],
+      ['POST', '/api/v1/calls/x/hangup'],
+    ] as const) {
+      const r = await c.req(method, path, method === 'POST' ? { body: { target: '101' } } : {});
+      assert.equal(r.status, 503, `${method} ${path}`);
+      assert.equal(r.body.error.code, 'service_unavailable');
+      assert.match(r.body.error.message, /SIP engine is not available/);
+    }
+    const status = await c.get('/api/v1/system/status');
+    assert.equal(status.body.result.services.sip, false);
+  });
+
+  it('dials with a chosen account or direct IP, checks the target and the account', async () => {
+    sip = new FakeSipEngine({ clock: new RealClock() });
+    t.agent.ctx.services.sip = sip;
+    unforward = forwardSipEvents(sip.events, t.agent.ctx.bus);
+    const bad = await c.post('/api/v1/calls', { target: 'two words' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.error.problems, [{ key: 'target', message: 'must be a number, SIP URI or IP address without spaces' }]);
+    const disabled = await c.post('/api/v1/calls', { target: '101', account: '2' });
+    assert.equal(disabled.status, 400);
+    assert.match(disabled.body.error.message, /account 2 is disabled/);
+    assert.equal((await c.post('/api/v1/calls', { target: '101', account: '7' })).status, 400);
+
+    const r = await c.post('/api/v1/calls', { target: 'sip:monitor@127.0.0.1:5062', account: null });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.result.direction, 'outgoing');
+    const [dial] = sip.actionsOf('dial');
+    assert.equal(dial!.target, 'sip:monitor@127.0.0.1:5062');
+    assert.equal(dial!.opts.account, undefined);
+    assert.equal(dial!.opts.timeoutMs, 60_000, 'the dial out time of Intercom > Basic');
+    const list = await c.get('/api/v1/calls');
+    assert.deepEqual(list.body.result.calls.map((x: { id: string }) => x.id), [r.body.result.id]);
+    assert.equal((await c.post(`/api/v1/calls/${r.body.result.id}/hangup`)).status, 200);
+    assert.deepEqual(sip.actionsOf('hangup').map((a) => a.callId), [r.body.result.id]);
+    assert.equal((await c.post(`/api/v1/calls/${r.body.result.id}/hangup`)).status, 404);
+
+    await c.req('PATCH', '/api/v1/config', { body: { directIp: { enabled: false } } });
+    const noIp = await c.post('/api/v1/calls', { target: '192.168.1.20' });
+    assert.equal(noIp.status, 400);
+    assert.match(noIp.body.error.message, /direct IP calls are disabled/);
+  });
+
+  it('answers an incoming call and sends DTMF only on an established call', async () => {
+    const call = sip.simulateIncoming({ peerName: 'Flat 1', account: null });
+    const early = await c.post(`/api/v1/calls/${call.id}/dtmf`, { digits: '1' });
+    assert.equal(early.status, 409);
+    assert.match(early.body.error.message, /not established/);
+    assert.equal((await c.post(`/api/v1/calls/${call.id}/answer`)).status, 200);
+    assert.equal((await c.get('/api/v1/calls')).body.result.calls[0].state, 'established');
+    const bad = await c.post(`/api/v1/calls/${call.id}/dtmf`, { digits: '12x' });
+    assert.equal(bad.status, 400);
+    const dtmf = await c.post(`/api/v1/calls/${call.id}/dtmf`, { digits: '12#' });
+    assert.equal(dtmf.status, 200, dtmf.text);
+    assert.deepEqual(sip.actionsOf('dtmf').map((a) => a.digits), ['12#']);
+    sip.simulateRemoteHangup(call.id);
+    unforward();
+  });
+});
+
+describe('logs', () => {
+  it('pages the call log newest first and checks offset and limit', async () => {
+    const log = t.agent.ctx.services.callLog!;
+    for (let i = 0; i < 30; i++)
+      await log.append({
+        id: `c${i}`,
+        direction: 'incoming',
+        account: '1',
+        peer: `sip:${i}@pbx`,
+        peerName: `Caller ${i}`,
+        startedAt: i,
+        endedAt: i + 1,
+        result: 'missed',
+        reason: 'cancelled by caller',
+      });
+    const total = log.page({}).total;
+    const r = await c.get('/api/v1/logs/calls?offset=2&limit=5');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.result.total, total);
+    assert.equal(r.body.result.offset, 2);
+    assert.equal(r.body.result.limit, 5);
+    assert.deepEqual(r.body.result.entries.map((e: { id: string }) => e.id), ['c27', 'c26', 'c25', 'c24', 'c23']);
+    const big = await c.get('/api/v1/logs/calls?limit=500');
+    assert.equal(big.status, 400);
+    assert.deepEqual(big.body.error.problems, [{ key: 'limit', message: 'must be at most 200' }]);
+    assert.equal((await c.get('/api/v1/logs/door?offset=-1')).status, 400);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Who is asking, and may they: a Bearer API token, or a session cookie whose state-changing
+ * requests must also pass the CSRF checks (same Origin / Sec-Fetch-Site, and the session's
+ * CSRF token in the X-CSRF-Token header). Runs before the body is read.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../errors.ts';
+import type { CredentialStore } from './credentials.ts';
+import { SESSION_COOKIE, type Session, type SessionStore } from './sessions.ts';
+
+export type Principal =
+  | { kind: 'session'; user: string; session: Session }
+  | { kind: 'token'; user: string; tokenId: string; tokenName: string };
+
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** How the door log and the logs name who did something. */
+export function principalName(p: Principal): string {
+  return p.kind === 'session' ? `web:${p.user}` : `token:${p.tokenName}`;
+}
+
+export type AuthDeps = { credentials: CredentialStore; sessions: SessionStore };
+
+/** Returns the principal of an authenticated request, or the error to answer. */
+export function authenticate(req: FastifyRequest, deps: AuthDeps): Principal | ApiError {
+  const auth = req.headers.authorization;
+  if (auth !== undefined) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    const t = m ? deps.credentials.findToken(m[1]!) : undefined;
+    if (!t) return new ApiError('invalid_token', 'the API token is not valid (revoked or mistyped)');
+    return { kind: 'token', user: `token:${t.name}`, tokenId: t.id, tokenName: t.name };
+  }
+  const session = deps.sessions.get(req.cookies[SESSION_COOKIE]);
+  if (!session) return new ApiError('unauthorized', 'log in first, or send an API token (Authorization: Bearer ...)');
+  if (!SAFE.has(req.method)) {
+    const bad = crossSite(req);
+    if (bad) return bad;
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameSecret(sent, session.csrf))
+      return new ApiError('csrf_failed', 'missing or wrong CSRF token: reload the page');
+  }
+  return { kind: 'session', user: session.user, session };
+}
+
+/**
+ * Refuses a request a browser sent on behalf of another site: its Origin is not ours, or
+ * Sec-Fetch-Site says cross-site / same-site. Requests without these headers (curl, scripts) pass.
+ */
+export function crossSite(req: FastifyRequest): ApiError | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
+    return new ApiError('csrf_failed', `cross-site request refused (Sec-Fetch-Site: ${site})`);
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host}`)
+    return new ApiError('csrf_failed', 'cross-site request refused (the Origin is not this device)');
+  return undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

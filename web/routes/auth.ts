@@ -1,0 +1,144 @@
+/**
+ * /api/v1/auth: first-run setup, login, logout, password change, API tokens.
+ * Setup and login are the only state-changing routes reachable without a session; both are
+ * rate limited per client address and refuse cross-site requests.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ADMIN_USER, MAX_FAILURES, passwordProblem, SESSION_COOKIE } from '../auth/index.ts';
+import { ApiError, ok } from '../errors.ts';
+import { parse, principalOf, type RouteContext } from './context.ts';
+
+const setupBody = z.object({ code: z.string().max(64), password: z.string().max(1024) });
+const loginBody = z.object({ user: z.string().max(64).default(ADMIN_USER), password: z.string().max(1024) });
+const passwordBody = z.object({ current: z.string().max(1024), password: z.string().max(1024) });
+const tokenBody = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(64, { error: 'must be at most 64 characters' })
+    .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
+});
+
+export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const log = ctx.deps.log;
+  const pub = { config: { public: true } };
+
+  const locked = (req: FastifyRequest) => {
+    const ms = ctx.limiter.lockedFor(req.ip);
+    if (ms > 0)
+      throw new ApiError('login_locked', `too many failed attempts: try again in ${Math.ceil(ms / 60_000)} min`, {
+        retryAfter: Math.ceil(ms / 1000),
+      });
+  };
+
+  const startSession = async (req: FastifyRequest, reply: FastifyReply, user: string) => {
+    const { id, session } = await ctx.sessions.create(user);
+    reply.setCookie(SESSION_COOKIE, id, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.protocol === 'https',
+    });
+    return { user, csrfToken: session.csrf };
+  };
+
+  app.get('/api/v1/auth/state', pub, async (req) => {
+    const s = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
+    return ok({
+      setUp: ctx.credentials.isSetUp,
+      loggedIn: !!s,
+      ...(s ? { user: s.user, csrfToken: s.csrf } : {}),
+      dev: ctx.deps.dev,
+    });
+  });
+
+  app.post('/api/v1/auth/setup', pub, async (req, reply) => {
+    if (ctx.credentials.isSetUp) throw new ApiError('already_set_up', 'the admin password is already set: log in');
+    locked(req);
+    const body = parse(setupBody, req.body);
+    if (!ctx.credentials.checkSetupCode(body.code)) {
+      const left = ctx.limiter.failure(req.ip);
+      log.warn({ ip: req.ip }, 'first-run setup: wrong setup code');
+      throw new ApiError('wrong_setup_code', 'wrong setup code: it is printed in the agent log at start', { attemptsLeft: left });
+    }
+    const problem = passwordProblem(body.password);
+    if (problem) throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
+    ctx.limiter.success(req.ip);
+    await ctx.credentials.setPassword(body.password);
+    log.info({ ip: req.ip }, 'first-run setup done: admin password set');
+    return ok(await startSession(req, reply, ADMIN_USER));
+  });
+
+  app.post('/api/v1/auth/login', pub, async (req, reply) => {
+    if (!ctx.credentials.isSetUp) throw new ApiError('setup_required', 'no admin password yet: complete the first-run setup');
+    locked(req);
+    const body = parse(loginBody, req.body);
+    if (!(await ctx.credentials.verify(body.user, body.password))) {
+      const left = ctx.limiter.failure(req.ip);
+      log.warn({ ip: req.ip, user: body.user.slice(0, 64), attemptsLeft: left }, 'login failed');
+      if (left === 0) {
+        log.warn({ ip: req.ip }, `login locked after ${MAX_FAILURES} failed attempts`);
+        locked(req);
+      }
+      throw new ApiError('wrong_password', 'wrong user name or password', { attemptsLeft: left });
+    }
+    ctx.limiter.success(req.ip);
+    log.info({ ip: req.ip, user: body.user }, 'logged in');
+    return ok(await startSession(req, reply, body.user));
+  });
+
+  app.post('/api/v1/auth/logout', async (req, reply) => {
+    const p = principalOf(req);
+    if (p.kind === 'session') {
+      await ctx.sessions.destroy(p.session.key);
+      for (const s of ctx.streams) if (s.sessionKey === p.session.key) s.close();
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return ok({ loggedOut: true });
+  });
+
+  app.post('/api/v1/auth/password', async (req) => {
+    const p = principalOf(req);
+    if (p.kind !== 'session') throw new ApiError('session_required', 'change the password from a logged-in session');
+    locked(req);
+    const body = parse(passwordBody, req.body);
+    if (!(await ctx.credentials.verify(p.user, body.current))) {
+      const left = ctx.limiter.failure(req.ip);
+      throw new ApiError('wrong_password', 'the current password is wrong', {
+        attemptsLeft: left,
+        problems: [{ key: 'current', message: 'is wrong' }],
+      });
+    }
+    const problem = passwordProblem(body.password);
+    if (problem) throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
+    await ctx.credentials.setPassword(body.password);
+    await ctx.sessions.destroyAll(p.session.key);
+    log.info('admin password changed; other sessions ended');
+    return ok({ changed: true });
+  });
+
+  app.get('/api/v1/auth/tokens', async () => ok({ tokens: ctx.credentials.tokens() }));
+
+  app.post('/api/v1/auth/tokens', async (req) => {
+    const p = principalOf(req);
+    if (p.kind !== 'session') throw new ApiError('session_required', 'API tokens are created from a logged-in session');
+    const { name } = parse(tokenBody, req.body);
+    try {
+      const { token, info } = await ctx.credentials.createToken(name);
+      log.info({ token: info.id, name }, 'API token created');
+      return ok({ token, info });
+    } catch (err) {
+      throw new ApiError('conflict', (err as Error).message);
+    }
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/auth/tokens/:id', async (req) => {
+    const p = principalOf(req);
+    if (p.kind !== 'session') throw new ApiError('session_required', 'API tokens are revoked from a logged-in session');
+    if (!(await ctx.credentials.revokeToken(req.params.id))) throw new ApiError('not_found', 'no such token');
+    log.info({ token: req.params.id }, 'API token revoked');
+    return ok({ revoked: req.params.id });
+  });
+}

@@ -1,0 +1,89 @@
+/** /api/v1/calls: the calls in progress, web call (dial with a chosen account), answer, hang up, DTMF. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ApiError, ok } from '../errors.ts';
+import { need, parse, type RouteContext } from './context.ts';
+
+const dialBody = z.object({
+  target: z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(128, { error: 'must be at most 128 characters' })
+    .regex(/^[A-Za-z0-9_.+*#@:;=[\]-]+$/, { error: 'must be a number, SIP URI or IP address without spaces' }),
+  /** Account id ('1', '2' ...); null or absent = direct IP call. */
+  account: z.string().regex(/^\d{1,2}$/, { error: 'must be an account number' }).nullable().optional(),
+  video: z.boolean().optional(),
+});
+const dtmfBody = z.object({
+  digits: z
+    .string({ error: 'must be text' })
+    .regex(/^[0-9*#A-Da-d]{1,32}$/, { error: 'must be 1 to 32 characters from 0-9 * # A-D' }),
+});
+
+export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const sipOf = () => need(ctx, 'sip', 'the SIP engine');
+
+  const callOf = (id: string) => {
+    const sip = sipOf();
+    const call = sip.calls().find((c) => c.id === id);
+    if (!call) throw new ApiError('not_found', `no call ${id} in progress`);
+    return { sip, call };
+  };
+
+  const engine = async (what: string, p: Promise<void>) => {
+    try {
+      await p;
+    } catch (err) {
+      throw new ApiError('conflict', `${what}: ${(err as Error).message}`);
+    }
+  };
+
+  app.get('/api/v1/calls', async () => ok({ calls: sipOf().calls() }));
+
+  app.post('/api/v1/calls', async (req) => {
+    const sip = sipOf();
+    const body = parse(dialBody, req.body);
+    const c = ctx.deps.config.get();
+    const account = body.account ?? undefined;
+    if (account !== undefined) {
+      const a = c.accounts[Number(account) - 1];
+      if (!a) throw new ApiError('invalid_body', `account: no account ${account}`, { problems: [{ key: 'account', message: 'does not exist' }] });
+      if (!a.enabled)
+        throw new ApiError('invalid_body', `account: account ${account} is disabled`, {
+          problems: [{ key: 'account', message: 'is disabled' }],
+        });
+    } else if (!c.directIp.enabled) {
+      throw new ApiError('invalid_body', 'account: direct IP calls are disabled: choose an account', {
+        problems: [{ key: 'account', message: 'direct IP calls are disabled' }],
+      });
+    }
+    const call = sip.dial(body.target, {
+      ...(account !== undefined ? { account } : {}),
+      timeoutMs: c.intercom.dialOutTime * 1000,
+      ...(body.video ? { video: true } : {}),
+    });
+    ctx.deps.log.info({ call: call.id, target: body.target, account: account ?? 'ip' }, 'web call');
+    return ok(call);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/answer', async (req) => {
+    const { sip, call } = callOf(req.params.id);
+    await engine('answer', sip.answer(call.id));
+    return ok({ id: call.id });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/hangup', async (req) => {
+    const { sip, call } = callOf(req.params.id);
+    await engine('hang up', sip.hangup(call.id));
+    return ok({ id: call.id });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/dtmf', async (req) => {
+    const { digits } = parse(dtmfBody, req.body);
+    const { sip, call } = callOf(req.params.id);
+    if (call.state !== 'established') throw new ApiError('conflict', `call ${call.id} is ${call.state}, not established`);
+    await engine('DTMF', sip.sendDtmf(call.id, digits.toUpperCase()));
+    return ok({ id: call.id, digits: digits.toUpperCase() });
+  });
+}

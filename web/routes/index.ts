@@ -1,0 +1,27 @@
+/** Every route group of the web server. */
+import type { FastifyInstance } from 'fastify';
+import { authRoutes } from './auth.ts';
+import { autopRoutes } from './autop.ts';
+import { callRoutes } from './calls.ts';
+import { configRoutes } from './config.ts';
+import type { RouteContext } from './context.ts';
+import { eventRoutes } from './events.ts';
+import { logRoutes } from './logs.ts';
+import { relayRoutes } from './relays.ts';
+import { systemRoutes } from './system.ts';
+import { uiRoutes } from './ui.ts';
+
+export { AUTOP_BODY_LIMIT } from './autop.ts';
+export type { RouteContext, Stream } from './context.ts';
+
+export async function registerRoutes(app: FastifyInstance, ctx: RouteContext, secure: boolean): Promise<void> {
+  authRoutes(app, ctx);
+  systemRoutes(app, ctx);
+  configRoutes(app, ctx);
+  autopRoutes(app, ctx);
+  relayRoutes(app, ctx);
+  callRoutes(app, ctx);
+  logRoutes(app, ctx);
+  eventRoutes(app, ctx, secure);
+  await uiRoutes(app, ctx);
+}

@@ -1,0 +1,27 @@
+/** /api/v1/logs/calls and /api/v1/logs/door: newest first, paged with offset and limit. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ok } from '../errors.ts';
+import { need, parse, type RouteContext } from './context.ts';
+
+const pageQuery = z.object({
+  offset: z.coerce.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be at least 0' }).default(0),
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(200, { error: 'must be at most 200' })
+    .default(50),
+});
+
+export function logRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/api/v1/logs/calls', async (req) => {
+    const q = parse(pageQuery, req.query, 'query');
+    return ok({ ...q, ...need(ctx, 'callLog', 'the call log').page(q) });
+  });
+
+  app.get('/api/v1/logs/door', async (req) => {
+    const q = parse(pageQuery, req.query, 'query');
+    return ok({ ...q, ...need(ctx, 'doorLog', 'the door log').page(q) });
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * /api/v1/relays (status, trigger / on / off), /api/v1/inputs (status), and in the dev run
+ * /api/v1/sim/lines (press and release the simulated inputs).
+ */
+import type { FastifyInstance } from 'fastify';
+import { principalName } from '../auth/index.ts';
+import { ApiError, ok } from '../errors.ts';
+import { need, principalOf, type RouteContext } from './context.ts';
+import { inputView, relayView } from './views.ts';
+
+const RELAY_ACTIONS = new Set(['trigger', 'on', 'off']);
+
+export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { deps } = ctx;
+
+  const relayIndex = (id: string, count: number): number => {
+    const n = /^\d{1,3}$/.test(id) ? Number(id) : Number.NaN;
+    if (!(n >= 1 && n <= count)) throw new ApiError('not_found', `no relay ${id} (relays are numbered 1 to ${count})`);
+    return n - 1;
+  };
+
+  app.get('/api/v1/relays', async () => ok({ relays: need(ctx, 'relays', 'the relay service').states().map(relayView) }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/relays/:id', async (req) => {
+    const states = need(ctx, 'relays', 'the relay service').states();
+    return ok(relayView(states[relayIndex(req.params.id, states.length)]!));
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/api/v1/relays/:id/:action', async (req) => {
+    const relays = need(ctx, 'relays', 'the relay service');
+    const { action } = req.params;
+    if (!RELAY_ACTIONS.has(action)) throw new ApiError('not_found', `no action ${action}: use trigger, on or off`);
+    const states = relays.states();
+    const index = relayIndex(req.params.id, states.length);
+    const state = states[index]!;
+    if (!state.enabled) throw new ApiError('conflict', `relay ${index + 1} (${state.name}) is disabled`);
+    if (state.error) throw new ApiError('conflict', `relay ${index + 1} (${state.name}): ${state.error}`);
+    const by = principalName(principalOf(req));
+    try {
+      if (action === 'trigger') relays.trigger(index, by);
+      else relays.set(index, action === 'on', by);
+    } catch (err) {
+      throw new ApiError('conflict', `relay ${index + 1}: ${(err as Error).message}`);
+    }
+    if (action !== 'off') {
+      // An opening by the API: door log, hang up after open (type API), action URLs.
+      const call = deps.services.sip?.calls().find((c) => c.state === 'established');
+      deps.bus.emit('door.opened', {
+        relay: index,
+        name: state.name,
+        method: 'api',
+        ...(call ? { call } : {}),
+        by,
+        at: deps.clock.now(),
+      });
+    }
+    return ok(relayView(relays.states()[index]!));
+  });
+
+  app.get('/api/v1/inputs', async () => {
+    const c = deps.config.get();
+    return ok({ inputs: need(ctx, 'inputs', 'the input service').states().map((i) => inputView(i, c)) });
+  });
+
+  const sim = () => {
+    if (!deps.dev) throw new ApiError('not_dev', 'simulated inputs exist only in the dev run');
+    return need(ctx, 'simGpio', 'the simulated GPIO');
+  };
+
+  app.get('/api/v1/sim/lines', async () => ok({ lines: sim().lines() }));
+
+  app.post<{ Params: { line: string; action: string } }>('/api/v1/sim/lines/:line/:action', async (req) => {
+    const gpio = sim();
+    const { line, action } = req.params;
+    const known = gpio.lines().find((l) => l.line === line);
+    if (!known || known.direction !== 'input') throw new ApiError('not_found', `no simulated input line ${line}`);
+    if (action === 'press') gpio.press(line);
+    else if (action === 'release') gpio.release(line);
+    else throw new ApiError('not_found', `no action ${action}: use press or release`);
+    return ok({ line, active: gpio.lines().find((l) => l.line === line)?.active ?? false });
+  });
+}

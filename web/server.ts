@@ -1,0 +1,133 @@
+/**
+ * The web part as a module: loads the credentials and sessions, makes sure the device has its
+ * certificate, and listens where the config says (web.port, and web.httpsPort with HTTPS on),
+ * bound to the address given by the agent. A change of the web settings re-listens.
+ */
+import { networkInterfaces } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { errorMessage, type Module } from '../core/index.ts';
+import { buildApp, buildRedirectApp } from './app.ts';
+import { CredentialStore, LoginLimiter, SessionStore } from './auth/index.ts';
+import type { WebDeps } from './deps.ts';
+import { EventFeed, Subscriptions } from './events/index.ts';
+import type { RouteContext } from './routes/index.ts';
+import { type DeviceCertificate, ensureDeviceCertificate } from './tls/index.ts';
+
+export type Listening = { url: string; secure: boolean; port: number };
+
+export class WebServer implements Module {
+  readonly name = 'web';
+  #deps: WebDeps;
+  #ctx: RouteContext;
+  #apps: FastifyInstance[] = [];
+  #listening: Listening[] = [];
+  #cert: DeviceCertificate | undefined;
+  #off: (() => void) | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: WebDeps) {
+    this.#deps = deps;
+    const feed = new EventFeed({ bus: deps.bus, clock: deps.clock });
+    this.#ctx = {
+      deps,
+      credentials: new CredentialStore({ dataDir: deps.dataDir, clock: deps.clock }),
+      sessions: new SessionStore({ dataDir: deps.dataDir, clock: deps.clock }),
+      limiter: new LoginLimiter(deps.clock),
+      feed,
+      subscriptions: new Subscriptions({ feed, clock: deps.clock }),
+      streams: new Set(),
+      certificate: () => this.#cert,
+      startedAt: deps.clock.now(),
+    };
+  }
+
+  /** Where the server listens now (tests and the log). */
+  get listening(): Listening[] {
+    return this.#listening;
+  }
+
+  async start(): Promise<void> {
+    const { credentials, sessions, feed, subscriptions } = this.#ctx;
+    await Promise.all([credentials.load(), sessions.load()]);
+    const c = this.#deps.config.get();
+    this.#cert = await ensureDeviceCertificate(this.#deps.dataDir, { name: c.identity.name, now: this.#deps.clock.now() });
+    if (this.#cert.generated)
+      this.#deps.log.info({ fingerprint: this.#cert.fingerprint256 }, 'generated the device HTTPS certificate');
+    feed.start();
+    subscriptions.start();
+    await this.#listen();
+    const first = this.#listening[0]?.url;
+    if (!credentials.isSetUp)
+      this.#deps.log.warn(
+        { setupCode: credentials.setupCode },
+        `first-run setup: open ${first} and set the admin password with the one-time setup code ${credentials.setupCode}`,
+      );
+    this.#off = this.#deps.bus.on('config.changed', (change) => {
+      if (change.keys.some((k) => k.startsWith('web.'))) setImmediate(() => this.#relisten());
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#off?.();
+    await this.#serialized(() => this.#close());
+    this.#ctx.subscriptions.stop();
+    this.#ctx.feed.stop();
+  }
+
+  #serialized(fn: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #relisten(): Promise<void> {
+    return this.#serialized(async () => {
+      this.#deps.log.info('web settings changed: listening again');
+      await this.#close();
+      await this.#listen().catch((err) =>
+        this.#deps.log.error({ err }, `the web server cannot listen with the new settings: ${errorMessage(err)}`),
+      );
+    });
+  }
+
+  async #listen(): Promise<void> {
+    const web = this.#deps.config.get().web;
+    const host = this.#deps.bind;
+    const cert = this.#cert!;
+    const plan: { app: FastifyInstance; port: number; secure: boolean }[] = [];
+    if (web.https) {
+      plan.push({ app: await buildApp(this.#ctx, { key: cert.key, cert: cert.cert }), port: web.httpsPort, secure: true });
+      plan.push({ app: buildRedirectApp(web.httpsPort, host === '0.0.0.0' ? '127.0.0.1' : host), port: web.port, secure: false });
+    } else {
+      plan.push({ app: await buildApp(this.#ctx), port: web.port, secure: false });
+    }
+    try {
+      for (const p of plan) {
+        await p.app.listen({ host, port: p.port });
+        this.#apps.push(p.app);
+        for (const url of urls(host, p.port, p.secure)) this.#listening.push({ url, secure: p.secure, port: p.port });
+      }
+    } catch (err) {
+      await this.#close();
+      for (const p of plan) await p.app.close().catch(() => {});
+      throw err;
+    }
+    this.#deps.log.info({ urls: this.#listening.map((l) => l.url) }, 'web UI and API listening');
+  }
+
+  async #close(): Promise<void> {
+    const apps = this.#apps.splice(0);
+    this.#listening = [];
+    await Promise.all(apps.map((a) => a.close().catch((err) => this.#deps.log.warn({ err }, 'web server close failed'))));
+  }
+}
+
+function urls(host: string, port: number, secure: boolean): string[] {
+  const scheme = secure ? 'https' : 'http';
+  if (host !== '0.0.0.0' && host !== '::') return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`];
+  const ips = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .filter((i) => i.family === 'IPv4')
+    .map((i) => i.address);
+  return ips.map((ip) => `${scheme}://${ip}:${port}/`);
+}
