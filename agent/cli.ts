@@ -19,8 +19,10 @@ import { runAgent } from './main.ts';
 
 const USAGE = `usage: portier <command> [--data-dir DIR]
 
-  run [--hal sim|gpiod] [--dev] [--bind ADDR] [--log-level L] [--pretty]
-                                    run the agent (--bind: address of the web UI/API)
+  run [--hal sim|gpiod] [--dev] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
+                                    run the agent (--bind: address of the web UI/API;
+                                    --sip-address: address of the SIP engine, default 0.0.0.0,
+                                    127.0.0.1 with --dev)
   config get [KEY]                  print the config, or one setting (schema path or autop key)
   config set KEY=VALUE...           change settings; all or nothing
   config export                     print the config as an autop file
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       hal: { type: 'string' },
       dev: { type: 'boolean' },
       bind: { type: 'string' },
+      'sip-address': { type: 'string' },
       'log-level': { type: 'string' },
       pretty: { type: 'boolean' },
       lenient: { type: 'boolean' },
@@ -60,7 +63,16 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       const hal = values.hal ?? 'sim';
       if (hal !== 'sim' && hal !== 'gpiod') throw new UsageError('--hal must be sim or gpiod');
-      await runAgent({ dataDir, hal, dev: values.dev ?? false, ...(values.bind ? { bind: values.bind } : {}) }, log);
+      await runAgent(
+        {
+          dataDir,
+          hal,
+          dev: values.dev ?? false,
+          ...(values.bind ? { bind: values.bind } : {}),
+          ...(values['sip-address'] ? { sipAddress: values['sip-address'] } : {}),
+        },
+        log,
+      );
       return -1; // keeps running
     }
     case 'schema':

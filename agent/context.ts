@@ -14,6 +14,8 @@ export type RunOptions = {
   dev: boolean;
   /** Address the web UI and API bind to; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
   bind?: string;
+  /** Address the SIP engine listens on; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
+  sipAddress?: string;
 };
 
 /** Services a part offers to the parts created after it (each part fills in its own). */

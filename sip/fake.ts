@@ -3,6 +3,10 @@
  * the test play the remote parties (incoming calls, ringing, answer, refusal, DTMF, hangup).
  * Events caused by the agent's own commands are emitted in a microtask, as a real engine would
  * emit them after the command returns; events the test plays are emitted at once.
+ *
+ * Two spellings of the controls exist (both kept, tests use either): `incoming`/`remoteAnswer`/
+ * `remoteHangup`/`ops` ..., and `simulateIncoming`/`simulateAnswer`/`simulateRemoteHangup`/
+ * `actionsOf` ... (the latter record the full dial options, e.g. `timeoutMs`).
  */
 import { type Clock, TypedEmitter } from '../core/index.ts';
 import type {
@@ -25,9 +29,22 @@ export type FakeOp =
   | { op: 'hold'; callId: string }
   | { op: 'resume'; callId: string };
 
+/** What the agent asked, with every option it gave. */
+export type FakeAction =
+  | { kind: 'dial'; callId: string; target: string; opts: DialOptions }
+  | { kind: 'answer'; callId: string; video: boolean }
+  | { kind: 'hangup'; callId: string }
+  | { kind: 'reject'; callId: string; code: number }
+  | { kind: 'dtmf'; callId: string; digits: string }
+  | { kind: 'hold'; callId: string }
+  | { kind: 'resume'; callId: string }
+  | { kind: 'setAccounts'; accounts: AccountSpec[] };
+
 export class FakeSipEngine implements SipEngine {
   readonly events = new TypedEmitter<SipEvents>();
   readonly ops: FakeOp[] = [];
+  /** The same as `ops`, with the full options (see `actionsOf`). */
+  readonly actions: FakeAction[] = [];
   accounts: AccountSpec[] = [];
   running = false;
   #clock: Clock;
@@ -35,8 +52,9 @@ export class FakeSipEngine implements SipEngine {
   #regs = new Map<string, Registration>();
   #next = 1;
 
-  constructor(clock: Clock) {
-    this.#clock = clock;
+  constructor(clock: Clock | { clock?: Clock } = {}) {
+    const c = 'now' in clock ? clock : clock.clock;
+    this.#clock = c ?? ({ now: () => Date.now() } as Clock);
   }
 
   async start(): Promise<void> {
@@ -49,6 +67,7 @@ export class FakeSipEngine implements SipEngine {
 
   async setAccounts(accounts: AccountSpec[]): Promise<void> {
     this.accounts = accounts;
+    this.actions.push({ kind: 'setAccounts', accounts });
   }
 
   dial(target: string, opts: DialOptions = {}): CallInfo {
@@ -69,6 +88,7 @@ export class FakeSipEngine implements SipEngine {
       ...(opts.account ? { account: opts.account } : {}),
       ...(opts.video ? { video: true } : {}),
     });
+    this.actions.push({ kind: 'dial', callId: call.id, target, opts: { ...opts } });
     queueMicrotask(() => this.events.emit('call.outgoing', { call: { ...call } }));
     return { ...call };
   }
@@ -76,6 +96,7 @@ export class FakeSipEngine implements SipEngine {
   async answer(callId: string, opts: { video?: boolean } = {}): Promise<void> {
     const call = this.#get(callId);
     this.ops.push({ op: 'answer', callId, ...(opts.video ? { video: true } : {}) });
+    this.actions.push({ kind: 'answer', callId, video: opts.video ?? false });
     if (call.state !== 'incoming') throw new Error(`call ${callId} is ${call.state}, not incoming`);
     queueMicrotask(() => this.#establish(call));
   }
@@ -83,28 +104,33 @@ export class FakeSipEngine implements SipEngine {
   async hangup(callId: string): Promise<void> {
     const call = this.#get(callId);
     this.ops.push({ op: 'hangup', callId });
+    this.actions.push({ kind: 'hangup', callId });
     queueMicrotask(() => this.#close(call, { reason: 'local hangup' }));
   }
 
   async reject(callId: string, code: number): Promise<void> {
     const call = this.#get(callId);
     this.ops.push({ op: 'reject', callId, code });
+    this.actions.push({ kind: 'reject', callId, code });
     queueMicrotask(() => this.#close(call, { reason: `rejected with ${code}`, code }));
   }
 
   async sendDtmf(callId: string, digits: string): Promise<void> {
     this.#get(callId);
     this.ops.push({ op: 'dtmf', callId, digits });
+    this.actions.push({ kind: 'dtmf', callId, digits });
   }
 
   async hold(callId: string): Promise<void> {
     this.#get(callId);
     this.ops.push({ op: 'hold', callId });
+    this.actions.push({ kind: 'hold', callId });
   }
 
   async resume(callId: string): Promise<void> {
     this.#get(callId);
     this.ops.push({ op: 'resume', callId });
+    this.actions.push({ kind: 'resume', callId });
   }
 
   calls(): CallInfo[] {
@@ -176,6 +202,61 @@ export class FakeSipEngine implements SipEngine {
 
   isOpen(callId: string): boolean {
     return this.#calls.has(callId);
+  }
+
+  // ---- the same controls, second spelling ----
+
+  /** The recorded actions of one kind, with their full options. */
+  actionsOf<K extends FakeAction['kind']>(kind: K): Extract<FakeAction, { kind: K }>[] {
+    return this.actions.filter((a): a is Extract<FakeAction, { kind: K }> => a.kind === kind);
+  }
+
+  /** An incoming call rings here (`account` null = direct IP call). */
+  simulateIncoming(opts: { account?: string | null; peer?: string; peerName?: string } = {}): CallInfo {
+    return this.incoming(opts.peer ?? 'sip:100@127.0.0.1', { account: opts.account, name: opts.peerName });
+  }
+
+  simulateRinging(callId: string): void {
+    this.remoteRinging(callId);
+  }
+
+  simulateAnswer(callId: string): void {
+    this.remoteAnswer(callId);
+  }
+
+  /** The callee refused: 486 busy, 603 declined, 404 unknown, 480 ... */
+  simulateReject(callId: string, code: number, reason?: string): void {
+    this.remoteReject(callId, code, reason);
+  }
+
+  simulateRemoteHangup(callId: string): void {
+    this.remoteHangup(callId);
+  }
+
+  /** Ends a call with any reason ("dial-out timeout", "engine restarted" ...). */
+  simulateClosed(callId: string, end: CallEnd): void {
+    this.#close(this.#get(callId), end);
+  }
+
+  simulateDtmf(callId: string, digits: string): void {
+    this.remoteDtmf(callId, digits);
+  }
+
+  simulateRegistration(
+    account: string,
+    state: RegistrationState,
+    extra: { reason?: string; code?: number } = {},
+  ): void {
+    const r: Registration = { account, state, ...extra };
+    this.#regs.set(account, r);
+    this.events.emit('registration', r);
+  }
+
+  /** The engine went down and came back: calls end with "engine restarted". */
+  simulateRestart(reason = 'baresip killed by SIGKILL'): void {
+    for (const call of [...this.#calls.values()]) this.#close(call, { reason: 'engine restarted' });
+    this.events.emit('engine.down', { reason });
+    this.events.emit('engine.ready', { restarts: 1 });
   }
 
   #get(callId: string): CallInfo {

@@ -6,10 +6,11 @@ import type { Clock, Logger } from '../core/index.ts';
 import { type BaresipDeps, BaresipEngine } from './baresip/engine.ts';
 import type { EngineSettings, SipEngine } from './engine.ts';
 
-export { type BaresipDeps, BaresipEngine } from './baresip/engine.ts';
 export { DEFAULT_DIAL_TIMEOUT_MS } from './baresip/calls.ts';
+export { type BaresipDeps, BaresipEngine } from './baresip/engine.ts';
 export type * from './engine.ts';
-export { type FakeAction, type FakeOptions, FakeSipEngine } from './fake.ts';
+export { type FakeAction, type FakeOp, FakeSipEngine } from './fake.ts';
+export { EngineSlot } from './slot.ts';
 export { completeTarget, DEFAULT_DIRECT_IP_USER, isAddress, TargetError } from './target.ts';
 
 export type SipEngineDeps = {

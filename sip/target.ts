@@ -61,7 +61,8 @@ export function completeTarget(
   const at = t.indexOf('@');
   if (at > 0) {
     const host = t.slice(at + 1);
-    if (!HOSTPORT.test(host.split(';')[0]!)) throw new TargetError(`${target}: "${host}" is not a host name or address`);
+    if (!HOSTPORT.test(host.split(';')[0]!))
+      throw new TargetError(`${target}: "${host}" is not a host name or address`);
     return `sip:${escapeUser(t.slice(0, at))}@${host}`;
   }
   if (isAddress(t)) return `sip:${escapeUser(ctx.directIpUser)}@${t}`;

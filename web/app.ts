@@ -32,8 +32,10 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
   app.decorateRequest('principal', null);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // Decided on the route that matched, not on the raw URL (`/%61pi/...` matches `/api/...` too).
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
+    const route = req.routeOptions.url;
+    if (route === undefined || !route.startsWith('/api/')) return; // no route (404), or the UI's static files
     if (req.routeOptions.config?.public) {
       if (!SAFE.has(req.method)) {
         const bad = crossSite(req);
@@ -48,7 +50,8 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
 
   app.addHook('onSend', async (req, reply) => {
     reply.headers(headers);
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    const route = req.routeOptions.url;
+    if (route === undefined || route.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 
   app.addHook('preClose', async () => {
@@ -57,7 +60,8 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const api = err instanceof ApiError ? err : fromFastifyError(err as { statusCode?: number; code?: string; message: string });
+    const api =
+      err instanceof ApiError ? err : fromFastifyError(err as { statusCode?: number; code?: string; message: string });
     if (api.status >= 500) log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'request failed');
     if (typeof api.details.retryAfter === 'number') reply.header('retry-after', String(api.details.retryAfter));
     reply.status(api.status).send(errorBody(api));

@@ -67,7 +67,9 @@ export async function buildUi(opts: { outDir?: string; ifStale?: boolean } = {})
   const js = outputs.find((p) => p.endsWith('.js'));
   const css = outputs.find((p) => p.endsWith('.css'));
   if (!js || !css) throw new Error('esbuild produced no app bundle');
-  const html = (await readFile(join(SRC, 'index.html'), 'utf8')).replace('{{js}}', basename(js)).replace('{{css}}', basename(css));
+  const html = (await readFile(join(SRC, 'index.html'), 'utf8'))
+    .replace('{{js}}', basename(js))
+    .replace('{{css}}', basename(css));
   await writeFile(join(outDir, 'index.html'), html);
 
   const sizes: AssetSize[] = [];
@@ -79,11 +81,14 @@ export async function buildUi(opts: { outDir?: string; ifStale?: boolean } = {})
     await writeFile(`${file}.br`, br);
     sizes.push({ file: relative(outDir, file), bytes: data.length, gzip: gz.length, brotli: br.length });
   }
-  const total = sizes.reduce((t, s) => ({ bytes: t.bytes + s.bytes, gzip: t.gzip + s.gzip, brotli: t.brotli + s.brotli }), {
-    bytes: 0,
-    gzip: 0,
-    brotli: 0,
-  });
+  const total = sizes.reduce(
+    (t, s) => ({ bytes: t.bytes + s.bytes, gzip: t.gzip + s.gzip, brotli: t.brotli + s.brotli }),
+    {
+      bytes: 0,
+      gzip: 0,
+      brotli: 0,
+    },
+  );
   if (total.gzip > BUDGET_BYTES)
     throw new Error(`the UI's compressed assets are ${total.gzip} bytes, over the budget of ${BUDGET_BYTES}`);
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify({ files: sizes, total }, null, 2)}\n`);
@@ -95,7 +100,12 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await buildUi({ ifStale: process.argv.includes('--if-stale') });
   if (r.built) {
-    for (const f of r.files) console.log(`  ${f.file.padEnd(34)} ${kb(f.bytes).padStart(9)}  gzip ${kb(f.gzip).padStart(8)}  br ${kb(f.brotli).padStart(8)}`);
-    console.log(`ui: built into ${relative(process.cwd(), dirname(join(UI_OUT, 'x')))}: ${kb(r.total.gzip)} gzip, ${kb(r.total.brotli)} brotli (budget ${kb(BUDGET_BYTES)})`);
+    for (const f of r.files)
+      console.log(
+        `  ${f.file.padEnd(34)} ${kb(f.bytes).padStart(9)}  gzip ${kb(f.gzip).padStart(8)}  br ${kb(f.brotli).padStart(8)}`,
+      );
+    console.log(
+      `ui: built into ${relative(process.cwd(), dirname(join(UI_OUT, 'x')))}: ${kb(r.total.gzip)} gzip, ${kb(r.total.brotli)} brotli (budget ${kb(BUDGET_BYTES)})`,
+    );
   } else console.log('ui: up to date');
 }

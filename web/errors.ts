@@ -74,7 +74,12 @@ export function fromFastifyError(err: { statusCode?: number; code?: string; mess
     case 415:
       return new ApiError('unsupported_media_type', 'unsupported content type: send application/json');
     case 400:
-      return new ApiError('invalid_body', err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the body is empty' : err.message);
+      return new ApiError(
+        'invalid_body',
+        err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the body is empty' : err.message,
+      );
+    case 403:
+      return new ApiError('forbidden', 'forbidden path');
     case 404:
       return new ApiError('not_found', 'no such resource');
     case 405:

@@ -13,6 +13,9 @@ import { EventFeed, Subscriptions } from './events/index.ts';
 import type { RouteContext } from './routes/index.ts';
 import { type DeviceCertificate, ensureDeviceCertificate } from './tls/index.ts';
 
+/** How long requests in flight may take to finish when a listener closes. */
+const CLOSE_GRACE_MS = 3000;
+
 export type Listening = { url: string; secure: boolean; port: number };
 
 export class WebServer implements Module {
@@ -24,6 +27,7 @@ export class WebServer implements Module {
   #cert: DeviceCertificate | undefined;
   #off: (() => void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #stopped = false;
 
   constructor(deps: WebDeps) {
     this.#deps = deps;
@@ -47,10 +51,14 @@ export class WebServer implements Module {
   }
 
   async start(): Promise<void> {
+    this.#stopped = false;
     const { credentials, sessions, feed, subscriptions } = this.#ctx;
     await Promise.all([credentials.load(), sessions.load()]);
     const c = this.#deps.config.get();
-    this.#cert = await ensureDeviceCertificate(this.#deps.dataDir, { name: c.identity.name, now: this.#deps.clock.now() });
+    this.#cert = await ensureDeviceCertificate(this.#deps.dataDir, {
+      name: c.identity.name,
+      now: this.#deps.clock.now(),
+    });
     if (this.#cert.generated)
       this.#deps.log.info({ fingerprint: this.#cert.fingerprint256 }, 'generated the device HTTPS certificate');
     feed.start();
@@ -68,6 +76,7 @@ export class WebServer implements Module {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#off?.();
     await this.#serialized(() => this.#close());
     this.#ctx.subscriptions.stop();
@@ -82,6 +91,7 @@ export class WebServer implements Module {
 
   #relisten(): Promise<void> {
     return this.#serialized(async () => {
+      if (this.#stopped) return;
       this.#deps.log.info('web settings changed: listening again');
       await this.#close();
       await this.#listen().catch((err) =>
@@ -96,8 +106,16 @@ export class WebServer implements Module {
     const cert = this.#cert!;
     const plan: { app: FastifyInstance; port: number; secure: boolean }[] = [];
     if (web.https) {
-      plan.push({ app: await buildApp(this.#ctx, { key: cert.key, cert: cert.cert }), port: web.httpsPort, secure: true });
-      plan.push({ app: buildRedirectApp(web.httpsPort, host === '0.0.0.0' ? '127.0.0.1' : host), port: web.port, secure: false });
+      plan.push({
+        app: await buildApp(this.#ctx, { key: cert.key, cert: cert.cert }),
+        port: web.httpsPort,
+        secure: true,
+      });
+      plan.push({
+        app: buildRedirectApp(web.httpsPort, host === '0.0.0.0' ? '127.0.0.1' : host),
+        port: web.port,
+        secure: false,
+      });
     } else {
       plan.push({ app: await buildApp(this.#ctx), port: web.port, secure: false });
     }
@@ -118,7 +136,25 @@ export class WebServer implements Module {
   async #close(): Promise<void> {
     const apps = this.#apps.splice(0);
     this.#listening = [];
-    await Promise.all(apps.map((a) => a.close().catch((err) => this.#deps.log.warn({ err }, 'web server close failed'))));
+    await Promise.all(apps.map((a) => this.#closeApp(a)));
+  }
+
+  /**
+   * Closes a listener: requests in flight finish (a PATCH that moved the port gets its answer),
+   * keep-alive connections are closed as soon as they are idle, and after a grace time all are.
+   */
+  async #closeApp(app: FastifyInstance): Promise<void> {
+    const server = app.server;
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    try {
+      await app.close();
+    } catch (err) {
+      this.#deps.log.warn({ err }, 'web server close failed');
+    } finally {
+      clearInterval(idle);
+      clearTimeout(force);
+    }
   }
 }
 

@@ -110,7 +110,7 @@ export class Relay {
   async shutdown(by: string): Promise<void> {
     this.#cancelTimers();
     if (this.#lines) {
-      this.#drive(false, by, true);
+      this.#drive(false, by);
       const lines = this.#lines;
       this.#lines = undefined;
       await lines.release();
@@ -141,7 +141,7 @@ export class Relay {
 
   #off(by: string): void {
     this.#cancelTimers();
-    if (this.#on || this.#writeError) this.#drive(false, by, true);
+    if (this.#on || this.#writeError) this.#drive(false, by);
   }
 
   #cancelTimers(): void {
@@ -153,7 +153,7 @@ export class Relay {
   }
 
   /** Writes the line; a failure is recorded in the state and logged, never thrown. */
-  #drive(on: boolean, by: string, force = false): void {
+  #drive(on: boolean, by: string): void {
     const lines = this.#lines;
     if (!lines) return;
     const { line, name } = this.#cfg;
@@ -173,10 +173,8 @@ export class Relay {
       }
       return;
     }
-    if (this.#on === on && !force) return;
-    const changed = this.#on !== on;
+    if (this.#on === on) return;
     this.#on = on;
-    if (!changed) return;
     this.#changedAt = this.#deps.clock.now();
     this.#deps.log.info({ relay: name, line, on, by }, `relay ${name} ${on ? 'on' : 'off'}`);
     try {

@@ -14,6 +14,8 @@ agent_build() {
     --outfile="$t/opt/portier/portier.mjs" --external:koffi --external:pino-pretty --log-level=warning \
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
   cp -a "$HERE/overlay/." "$t/"
+  # The web UI's static files (`make ui`), where the bundle looks for them (agent/parts/web.ts: ../../build/ui).
+  if [ -d "$REPO/build/ui" ]; then mkdir -p "$t/build" && cp -a "$REPO/build/ui" "$t/build/"; fi
 
   # The line table changes only with the config schema: cached by its sources.
   lines_key=$(hash_inputs "file:$HERE/gpio-lines.ts" $(find "$REPO/agent/config" -name '*.ts' | LC_ALL=C sort | sed 's/^/file:/'))

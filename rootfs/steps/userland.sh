@@ -55,7 +55,7 @@ userland_build() {
   local nm=$t/opt/portier/node_modules
   mkdir -p "$nm/@koromix/koffi-linux-x64"
   cp -a "$REPO/node_modules/koffi" "$nm/"
-  rm -rf "$nm/koffi/doc" "$nm/koffi/src/koffi/src" "$nm/koffi/vendor"
+  rm -rf "$nm/koffi/doc" "$nm/koffi/vendor"
   cp -a "$REPO/node_modules/@koromix/koffi-linux-x64/"{package.json,index.js,linux_x64} "$nm/@koromix/koffi-linux-x64/"
   bins+=("$nm/@koromix/koffi-linux-x64/linux_x64/koffi.node")
 

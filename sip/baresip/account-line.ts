@@ -3,7 +3,7 @@
  * address-of-record (AOR) baresip will name the account by in its events.
  */
 import type { AccountSpec } from '../engine.ts';
-import { escapeUser, hostPort, TargetError } from '../target.ts';
+import { escapeUser, hostPort, type TargetError } from '../target.ts';
 
 export type UaLine = { aor: string; line: string };
 
@@ -11,7 +11,8 @@ export class AccountError extends Error {}
 
 /** ctrl_tcp copies a command and its parameters into a 1,024-byte buffer. */
 const MAX_LINE = 1000;
-const HOST = /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])$/;
+const HOST =
+  /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])$/;
 
 /** A display name as a quoted string; quotes, backslashes and control characters are dropped. */
 function quoted(name: string): string {
@@ -52,7 +53,8 @@ export function accountLine(spec: AccountSpec, fallbackName: string): UaLine {
   const uriParams = spec.transport === 'udp' ? '' : `;transport=${spec.transport}`;
   const params: string[] = [];
   if (spec.mode === 'registered') {
-    if (spec.authUser && spec.authUser !== spec.user) params.push(`auth_user=${paramValue('authentication name', spec.authUser)}`);
+    if (spec.authUser && spec.authUser !== spec.user)
+      params.push(`auth_user=${paramValue('authentication name', spec.authUser)}`);
     if (spec.password) params.push(`auth_pass=${paramValue('password', spec.password)}`);
     params.push(`regint=${Math.max(1, Math.round(spec.registerInterval))}`);
   } else {
@@ -61,7 +63,8 @@ export function accountLine(spec: AccountSpec, fallbackName: string): UaLine {
   params.push('answermode=manual');
   if (spec.outboundProxy) {
     const [ph, pp] = spec.outboundProxy.split(':');
-    const proxy = `sip:${host('outbound proxy', ph ?? '')}${pp ? `:${Number(pp)}` : ''}${uriParams}`;
+    // baresip 1.0.0 cannot read a quoted parameter: the proxy URI can carry no ;lr nor ;transport.
+    const proxy = `sip:${host('outbound proxy', ph ?? '')}${pp ? `:${Number(pp)}` : ''}`;
     params.push(`outbound=${paramValue('outbound proxy', proxy)}`);
   }
   if (spec.srtp !== 'off') params.push(`mediaenc=${spec.srtp === 'mandatory' ? 'srtp-mand' : 'srtp'}`);

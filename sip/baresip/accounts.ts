@@ -75,7 +75,8 @@ export class AccountSync {
     const wanted = this.#wanted();
     for (const [key, ua] of [...this.#applied]) {
       const w = wanted.get(key);
-      if (!w || !('ua' in w) || w.ua.line !== ua.line) await this.#remove(key, w ? 'account changed' : 'account removed');
+      if (!w || !('ua' in w) || w.ua.line !== ua.line)
+        await this.#remove(key, w ? 'account changed' : 'account removed');
     }
     for (const [key, w] of wanted) {
       if ('error' in w) {
@@ -202,7 +203,8 @@ export class AccountSync {
     const ua = this.#applied.get(key);
     if (!ua || this.#held.has(key)) return;
     let backoff = this.#backoffs.get(key);
-    if (!backoff) this.#backoffs.set(key, (backoff = new Backoff(this.#deps.authRetry.minMs, this.#deps.authRetry.maxMs)));
+    if (!backoff)
+      this.#backoffs.set(key, (backoff = new Backoff(this.#deps.authRetry.minMs, this.#deps.authRetry.maxMs)));
     const delay = backoff.next();
     this.#deps.log.warn(
       { account: key, retryInMs: delay },

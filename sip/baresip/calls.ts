@@ -134,7 +134,8 @@ export class CallBook {
 
   /** Ends the calls of one user agent (removed), or all of them (engine down), without asking baresip. */
   drop(key: string | undefined, reason: string): void {
-    for (const rec of [...this.#calls.values()]) if (key === undefined || rec.key === key) this.#finish(rec, { reason });
+    for (const rec of [...this.#calls.values()])
+      if (key === undefined || rec.key === key) this.#finish(rec, { reason });
   }
 
   #record(info: CallInfo): CallRecord {

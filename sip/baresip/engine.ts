@@ -25,6 +25,7 @@ import { freeTcpPort } from './free-port.ts';
 import type { BaresipEvent } from './messages.ts';
 import { BaresipProcess } from './process.ts';
 import { Serial } from './serial.ts';
+import { killStale, recordPid } from './stale.ts';
 
 export type BaresipDeps = {
   log: Logger;
@@ -215,7 +216,9 @@ export class BaresipEngine implements SipEngine {
     const s = this.#settings;
     let host = s.listenAddress;
     if (host === '0.0.0.0' || host === '::') host = (this.#deps.localAddress ?? firstAddress)();
-    const direct = s.directIp ? { user: this.#directUser, host, port: s.sipPort, displayName: s.displayName } : undefined;
+    const direct = s.directIp
+      ? { user: this.#directUser, host, port: s.sipPort, displayName: s.displayName }
+      : undefined;
     this.#accounts.want(this.#specs, direct, s.displayName);
     const run = this.#applying.then(() => (this.#ctrl?.connected ? this.#accounts.apply() : undefined));
     this.#applying = run.catch((err) => this.#log.error({ err }, 'applying the SIP accounts failed'));
@@ -230,6 +233,7 @@ export class BaresipEngine implements SipEngine {
       modulePath: this.#deps.modulePath ?? DEFAULT_MODULE_PATH,
       modules: this.#modules,
     });
+    await killStale(this.#deps.dir, this.#log);
     const proc = new BaresipProcess({
       binary: this.#deps.binary ?? 'baresip',
       dir: this.#deps.dir,
@@ -237,6 +241,7 @@ export class BaresipEngine implements SipEngine {
       log: this.#log,
     });
     this.#proc = proc;
+    await recordPid(this.#deps.dir, proc.pid);
     void proc.exited.then(() => {
       if (this.#proc === proc) this.#failed(proc.describeExit());
     });

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Clock, Logger } from '../../core/index.ts';
+import { stripAnsi } from './messages.ts';
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -20,7 +21,7 @@ export class BaresipProcess {
     this.#clock = opts.clock;
     this.#child = spawn(opts.binary, ['-f', opts.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     const onLines = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
+      for (const line of stripAnsi(chunk.toString('utf8')).split('\n')) {
         if (!line.trim()) continue;
         this.#tail.push(line);
         if (this.#tail.length > TAIL_LINES) this.#tail.shift();

@@ -99,7 +99,10 @@ export class BaresipPeer {
       this.aor = `sip:${reg.subscriber.user}@${reg.pbx.host}:${reg.pbx.port}`;
       const tp = reg.transport && reg.transport !== 'udp' ? `;transport=${reg.transport}` : '';
       const ok = this.waitFor('REGISTER_OK', (e) => e.accountaor === this.aor, 5000);
-      const r = await this.#ctrl.cmd('uanew', `<${this.aor}${tp}>;auth_pass=${reg.subscriber.password};regint=60;answermode=manual`);
+      const r = await this.#ctrl.cmd(
+        'uanew',
+        `<${this.aor}${tp}>;auth_pass=${reg.subscriber.password};regint=60;answermode=manual`,
+      );
       if (!r.ok) throw new Error(`${name}: uanew failed: ${r.data}`);
       await ok;
     }
@@ -108,13 +111,15 @@ export class BaresipPeer {
   #event(e: RawEvent): void {
     if (e.type === 'CALL_RTCP') return;
     this.events.push({ ...e, at: performance.now() } as PeerEvent);
-    if (e.type === 'CALL_INCOMING' && this.#opts.answer === 'auto') void this.#select(e).then(() => this.#ctrl.cmd('accept'));
+    if (e.type === 'CALL_INCOMING' && this.#opts.answer === 'auto')
+      void this.#select(e).then(() => this.#ctrl.cmd('accept'));
     for (const w of [...this.#waiters]) w();
   }
 
   /** Makes the call of event `e` (or the last incoming one) the current call of its account. */
   async #select(e?: RawEvent): Promise<void> {
-    const call = e ?? [...this.events].reverse().find((x) => x.type === 'CALL_INCOMING' || x.type === 'CALL_ESTABLISHED');
+    const call =
+      e ?? [...this.events].reverse().find((x) => x.type === 'CALL_INCOMING' || x.type === 'CALL_ESTABLISHED');
     if (!call) throw new Error('no call to act on');
     await this.#ctrl.send(['uafind', String(call.accountaor)], ['callfind', String(call.id)]);
   }

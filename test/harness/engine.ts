@@ -5,8 +5,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RealClock, silentLogger, type Logger } from '../../core/index.ts';
-import { type AccountSpec, type BaresipDeps, BaresipEngine, type EngineSettings, type SipEvents } from '../../sip/index.ts';
+import { type Logger, RealClock, silentLogger } from '../../core/index.ts';
+import {
+  type AccountSpec,
+  type BaresipDeps,
+  BaresipEngine,
+  type EngineSettings,
+  type SipEvents,
+} from '../../sip/index.ts';
 import type { Kamailio, Subscriber } from './kamailio.ts';
 import { freeRtpRange, freeSipPort } from './ports.ts';
 
@@ -29,7 +35,12 @@ export type TestEngine = {
 };
 
 export async function startEngine(
-  opts: { settings?: Partial<EngineSettings>; accounts?: AccountSpec[]; deps?: Partial<BaresipDeps>; log?: Logger } = {},
+  opts: {
+    settings?: Partial<EngineSettings>;
+    accounts?: AccountSpec[];
+    deps?: Partial<BaresipDeps>;
+    log?: Logger;
+  } = {},
 ): Promise<TestEngine> {
   const dir = await mkdtemp(join(tmpdir(), 'portier-sip-'));
   const [rtpPortMin, rtpPortMax] = await freeRtpRange(20);
@@ -106,11 +117,7 @@ export async function startEngine(
 }
 
 /** An account of the test PBX for the engine. */
-export function pbxAccount(
-  pbx: Kamailio,
-  sub: Subscriber,
-  over: Partial<AccountSpec> = {},
-): AccountSpec {
+export function pbxAccount(pbx: Kamailio, sub: Subscriber, over: Partial<AccountSpec> = {}): AccountSpec {
   return {
     id: '1',
     mode: 'registered',

@@ -56,10 +56,15 @@ function config(
 ): string {
   const trustedSrc = trusted.map((t) => `($si == "127.0.0.1" && $sp == ${t.port})`).join(' || ') || '$null != $null';
   const trustedDst = trusted
-    .map((t) => `  if ($rU == "${t.user}") { $du = "sip:127.0.0.1:${t.port}"; if (is_method("INVITE")) { record_route(); } t_relay(); exit; }`)
+    .map(
+      (t) =>
+        `  if ($rU == "${t.user}") { $du = "sip:127.0.0.1:${t.port}"; if (is_method("INVITE")) { record_route(); } t_relay(); exit; }`,
+    )
     .join('\n');
   const rejectLines = Object.entries(rejects)
-    .map(([user, code]) => `  if ($rU == "${user}") { sl_send_reply("${code}", "${REASON[code] ?? 'Rejected'}"); exit; }`)
+    .map(
+      ([user, code]) => `  if ($rU == "${user}") { sl_send_reply("${code}", "${REASON[code] ?? 'Rejected'}"); exit; }`,
+    )
     .join('\n');
   return `#!KAMAILIO
 debug=2
@@ -121,7 +126,13 @@ ${trustedDst}
 `;
 }
 
-const REASON: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 480: 'Temporarily Unavailable', 486: 'Busy Here', 603: 'Decline' };
+const REASON: Record<number, string> = {
+  403: 'Forbidden',
+  404: 'Not Found',
+  480: 'Temporarily Unavailable',
+  486: 'Busy Here',
+  603: 'Decline',
+};
 
 export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamailio> {
   const subscribers: Subscriber[] = Array.isArray(opts.subscribers)
@@ -140,7 +151,10 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     `id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null)\n${rows}\n`,
   );
   const port = await freeSipPort(1);
-  await writeFile(join(dir, 'kamailio.cfg'), config(port, db, opts.rejects ?? {}, opts.minExpires ?? 2, opts.trusted ?? []));
+  await writeFile(
+    join(dir, 'kamailio.cfg'),
+    config(port, db, opts.rejects ?? {}, opts.minExpires ?? 2, opts.trusted ?? []),
+  );
   let proc: Tracked;
   let previousLog = '';
   const launch = async () => {
@@ -208,7 +222,8 @@ async function ready(port: number, proc: Tracked): Promise<void> {
       });
       s.send(msg, port, '127.0.0.1');
       if (await answered) return;
-      if (Date.now() > end) throw new Error(`kamailio did not answer OPTIONS on ${port}:\n${proc.output().slice(-2000)}`);
+      if (Date.now() > end)
+        throw new Error(`kamailio did not answer OPTIONS on ${port}:\n${proc.output().slice(-2000)}`);
     }
   } finally {
     s.close();

@@ -23,7 +23,11 @@ describe('SIP engine on baresip, with kamailio and baresip peers', () => {
 
   before(async () => {
     staticPort = await freeSipPort(2);
-    pbx = await startKamailio({ subscribers: 5, rejects: { '1099': 603 }, trusted: [{ port: staticPort, user: '2001' }] });
+    pbx = await startKamailio({
+      subscribers: 5,
+      rejects: { '1099': 603 },
+      trusted: [{ port: staticPort, user: '2001' }],
+    });
     stops.push(() => pbx.stop());
     const [s1, s2, s3, s4, s5] = pbx.subscribers as [never, never, never, never, never];
     [monitor, tcpMonitor] = await Promise.all([
@@ -291,7 +295,8 @@ describe('SIP engine on baresip, with kamailio and baresip peers', () => {
     await e1.waitFor('registration', (r) => r.account === '1' && r.state === 'registered');
     await pbx.restart();
     const seen = pbx.count('REGISTER', s1.user);
-    for (let i = 0; i < 100 && pbx.count('REGISTER', s1.user) === seen; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && pbx.count('REGISTER', s1.user) === seen; i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.ok(pbx.count('REGISTER', s1.user) > seen, 'a REGISTER reached the restarted PBX');
     monitor.clear();
     const m = e1.events.length;

@@ -34,7 +34,11 @@ describe('config API', () => {
     assert.equal(all.headers.get('cache-control'), 'no-store');
     assert.equal(all.body.result.intercom.maxCallTime, 5);
     const one = await c.get('/api/v1/config/intercom.maxCallTime');
-    assert.deepEqual(one.body.result, { key: 'intercom.maxCallTime', autop: 'Config.Features.DOORPHONE.MaxCallTime', value: 5 });
+    assert.deepEqual(one.body.result, {
+      key: 'intercom.maxCallTime',
+      autop: 'Config.Features.DOORPHONE.MaxCallTime',
+      value: 5,
+    });
     const byAutop = await c.get('/api/v1/config/config.features.doorphone.maxcalltime');
     assert.equal(byAutop.body.result.key, 'intercom.maxCallTime');
     const sub = await c.get('/api/v1/config/relays[1]');
@@ -46,7 +50,9 @@ describe('config API', () => {
   });
 
   it('PATCH changes settings, answers the changed keys, and the CLI sees them', async () => {
-    const r = await c.req('PATCH', '/api/v1/config', { body: { intercom: { maxCallTime: 9 }, relays: { 1: { holdTime: 7 } } } });
+    const r = await c.req('PATCH', '/api/v1/config', {
+      body: { intercom: { maxCallTime: 9 }, relays: { 1: { holdTime: 7 } } },
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body.result.changed, ['intercom.maxCallTime', 'relays.1.holdTime']);
     assert.equal((await onDisk()).intercom.maxCallTime, 9);
@@ -57,7 +63,10 @@ describe('config API', () => {
   it('an invalid PATCH answers 400 with each problem at its field, the CLI wording, and changes nothing', async () => {
     const before = await readFile(join(t.dataDir, 'config.json'), 'utf8');
     const r = await c.req('PATCH', '/api/v1/config', {
-      body: { intercom: { maxCallTime: 500, dialInTime: 'abc', pushButton: { numbers: ['101', 'bad number'] } }, relays: { 0: { dtmfCode: '12345' } } },
+      body: {
+        intercom: { maxCallTime: 500, dialInTime: 'abc', pushButton: { numbers: ['101', 'bad number'] } },
+        relays: { 0: { dtmfCode: '12345' } },
+      },
     });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'config_invalid');
@@ -76,13 +85,21 @@ describe('config API', () => {
     assert.equal(cli.err.trim(), `intercom.maxCallTime: ${byKey['intercom.maxCallTime']!.message}`);
     const cross = await c.req('PATCH', '/api/v1/config', { body: { relays: { 1: { dtmfCode: '#' } } } });
     assert.deepEqual(cross.body.error.problems, [
-      { key: 'relays.1.dtmfCode', path: ['relays', 1, 'dtmfCode'], message: 'code # is already used by relay 1', autop: 'Config.DoorSetting.DTMF.Code2' },
+      {
+        key: 'relays.1.dtmfCode',
+        path: ['relays', 1, 'dtmfCode'],
+        message: 'code # is already used by relay 1',
+        autop: 'Config.DoorSetting.DTMF.Code2',
+      },
     ]);
     const notObject = await c.req('PATCH', '/api/v1/config', { body: [1, 2] });
     assert.equal(notObject.status, 400);
     assert.equal(notObject.body.error.code, 'invalid_body');
     const unknown = await c.req('PATCH', '/api/v1/config', { body: { intercom: { colour: 'red' } } });
-    assert.deepEqual(unknown.body.error.problems.map((p: { key: string; message: string }) => `${p.key}: ${p.message}`), ['intercom.colour: is not a setting']);
+    assert.deepEqual(
+      unknown.body.error.problems.map((p: { key: string; message: string }) => `${p.key}: ${p.message}`),
+      ['intercom.colour: is not a setting'],
+    );
   });
 
   it('PUT one setting reads a text value as autop does', async () => {
@@ -100,14 +117,26 @@ describe('config API', () => {
     const r = await c.post('/api/v1/config/validate', { intercom: { maxCallTime: 0 } });
     assert.deepEqual(r.body.result, {
       valid: false,
-      problems: [{ key: 'intercom.maxCallTime', path: ['intercom', 'maxCallTime'], message: 'must be at least 1', autop: 'Config.Features.DOORPHONE.MaxCallTime' }],
+      problems: [
+        {
+          key: 'intercom.maxCallTime',
+          path: ['intercom', 'maxCallTime'],
+          message: 'must be at least 1',
+          autop: 'Config.Features.DOORPHONE.MaxCallTime',
+        },
+      ],
     });
-    assert.deepEqual((await c.post('/api/v1/config/validate', { intercom: { maxCallTime: 3 } })).body.result, { valid: true, problems: [] });
+    assert.deepEqual((await c.post('/api/v1/config/validate', { intercom: { maxCallTime: 3 } })).body.result, {
+      valid: true,
+      problems: [],
+    });
     assert.equal((await onDisk()).intercom.maxCallTime, 9);
   });
 
   it('secrets read as ******** and writing the mask back keeps them', async () => {
-    await c.req('PATCH', '/api/v1/config', { body: { accounts: { 0: { password: 's3cret!' } }, cloud: { password: 'cloudpw' } } });
+    await c.req('PATCH', '/api/v1/config', {
+      body: { accounts: { 0: { password: 's3cret!' } }, cloud: { password: 'cloudpw' } },
+    });
     const got = (await c.get('/api/v1/config')).body.result;
     assert.equal(got.accounts[0].password, '********');
     assert.equal(got.accounts[1].password, '', 'an empty secret stays empty');
@@ -141,7 +170,8 @@ describe('config API', () => {
   });
 
   it('imports an autop file: strict refuses any problem (as the CLI words it), lenient applies the good lines', async () => {
-    const file = 'Config.Settings.CALLTIMEOUT.DialIn = 999\r\nConfig.Foo.BAR.Baz = 1\r\nConfig.Settings.CALLTIMEOUT.DialOut = 33\r\n';
+    const file =
+      'Config.Settings.CALLTIMEOUT.DialIn = 999\r\nConfig.Foo.BAR.Baz = 1\r\nConfig.Settings.CALLTIMEOUT.DialOut = 33\r\n';
     const strict = await c.req('POST', '/api/v1/config/autop', { text: file });
     assert.equal(strict.status, 400);
     assert.equal(strict.body.error.code, 'autop_invalid');

@@ -1,14 +1,11 @@
 /**
  * Relays, inputs, simulated inputs, calls and the logs over real HTTP. Relays and inputs are the
- * agent's real sim HAL. Calls: 503 while no SIP engine runs; then a fake engine (sip/fake.ts) is
- * put in the agent's services to check the routes' contract (the real baresip engine is driven
- * from the browser test).
+ * agent's sim HAL; calls go through the agent's baresip engine to a real baresip indoor monitor
+ * (test/harness) by direct IP on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { forwardSipEvents } from '../../agent/sip-bridge.ts';
-import { RealClock } from '../../core/index.ts';
-import { FakeSipEngine } from '../../sip/fake.ts';
+import { BaresipPeer } from '../harness/baresip-peer.ts';
 import { Client, startAgent, type TestAgent, until } from './web-support.ts';
 
 let t: TestAgent;
@@ -54,7 +51,10 @@ describe('relays and inputs', () => {
 
   it('a bistable relay switches on and off; unknown actions and disabled relays are refused', async () => {
     await c.req('PATCH', '/api/v1/config', { body: { relays: { 2: { mode: 'bistable' } } } });
-    await until(async () => (await c.get('/api/v1/relays/3')).body.result.mode === 'bistable', 'the HAL to take the new mode');
+    await until(
+      async () => (await c.get('/api/v1/relays/3')).body.result.mode === 'bistable',
+      'the HAL to take the new mode',
+    );
     const on = await c.post('/api/v1/relays/3/on');
     assert.equal(on.status, 200, on.text);
     assert.equal(on.body.result.on, true);
@@ -73,7 +73,12 @@ describe('relays and inputs', () => {
   it('lists the inputs; in the dev run the simulated lines are pressed over the API and the exit button opens the door', async () => {
     const r = await c.get('/api/v1/inputs');
     assert.deepEqual(
-      r.body.result.inputs.map((x: { id: number; name: string; line: string; active: boolean }) => [x.id, x.name, x.line, x.active]),
+      r.body.result.inputs.map((x: { id: number; name: string; line: string; active: boolean }) => [
+        x.id,
+        x.name,
+        x.line,
+        x.active,
+      ]),
       [
         [1, 'Push button', 'PUSH_BUTTON', false],
         [2, 'Exit button', 'EXIT_BUTTON', false],
@@ -100,71 +105,98 @@ describe('relays and inputs', () => {
   });
 });
 
-describe('calls', () => {
-  let sip: FakeSipEngine;
-  let unforward: () => void;
-
-  it('answers 503 with a clear error while no SIP engine runs', async () => {
-    assert.equal(t.agent.ctx.services.sip, undefined, 'this test expects no SIP part in the agent');
-    for (const [method, path] of [
-      ['GET', '/api/v1/calls'],
-      ['POST', '/api/v1/calls'],
-      ['POST', '/api/v1/calls/x/hangup'],
-    ] as const) {
-      const r = await c.req(method, path, method === 'POST' ? { body: { target: '101' } } : {});
-      assert.equal(r.status, 503, `${method} ${path}`);
-      assert.equal(r.body.error.code, 'service_unavailable');
-      assert.match(r.body.error.message, /SIP engine is not available/);
-    }
-    const status = await c.get('/api/v1/system/status');
-    assert.equal(status.body.result.services.sip, false);
+describe("calls (the agent's baresip engine and a baresip indoor monitor)", () => {
+  let monitor: BaresipPeer;
+  after(async () => {
+    await monitor?.stop();
   });
 
-  it('dials with a chosen account or direct IP, checks the target and the account', async () => {
-    sip = new FakeSipEngine({ clock: new RealClock() });
-    t.agent.ctx.services.sip = sip;
-    unforward = forwardSipEvents(sip.events, t.agent.ctx.bus);
+  it('answers 503 with a clear error while the SIP engine is missing', async () => {
+    const sip = t.agent.ctx.services.sip;
+    t.agent.ctx.services.sip = undefined;
+    try {
+      for (const [method, path] of [
+        ['GET', '/api/v1/calls'],
+        ['POST', '/api/v1/calls'],
+        ['POST', '/api/v1/calls/x/hangup'],
+      ] as const) {
+        const r = await c.req(method, path, method === 'POST' ? { body: { target: '101' } } : {});
+        assert.equal(r.status, 503, `${method} ${path}`);
+        assert.equal(r.body.error.code, 'service_unavailable');
+        assert.match(r.body.error.message, /SIP engine is not available/);
+      }
+      assert.equal((await c.get('/api/v1/system/status')).body.result.services.sip, false);
+    } finally {
+      t.agent.ctx.services.sip = sip;
+    }
+  });
+
+  it('checks the target and the account before dialling', async () => {
     const bad = await c.post('/api/v1/calls', { target: 'two words' });
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.error.problems, [{ key: 'target', message: 'must be a number, SIP URI or IP address without spaces' }]);
+    assert.deepEqual(bad.body.error.problems, [
+      { key: 'target', message: 'must be a number, SIP URI or IP address without spaces' },
+    ]);
     const disabled = await c.post('/api/v1/calls', { target: '101', account: '2' });
     assert.equal(disabled.status, 400);
     assert.match(disabled.body.error.message, /account 2 is disabled/);
     assert.equal((await c.post('/api/v1/calls', { target: '101', account: '7' })).status, 400);
+    assert.equal((await c.post('/api/v1/calls/nope/hangup')).status, 404);
+  });
 
-    const r = await c.post('/api/v1/calls', { target: 'sip:monitor@127.0.0.1:5062', account: null });
+  it('web call: dials the monitor by direct IP, sends DTMF once answered, hangs up', async () => {
+    monitor = await BaresipPeer.start({ name: 'monitor', answer: 'manual' });
+    const bus = t.agent.ctx.bus;
+    const r = await c.post('/api/v1/calls', { target: monitor.directUri, account: null });
     assert.equal(r.status, 200, r.text);
+    const id = r.body.result.id as string;
     assert.equal(r.body.result.direction, 'outgoing');
-    const [dial] = sip.actionsOf('dial');
-    assert.equal(dial!.target, 'sip:monitor@127.0.0.1:5062');
-    assert.equal(dial!.opts.account, undefined);
-    assert.equal(dial!.opts.timeoutMs, 60_000, 'the dial out time of Intercom > Basic');
-    const list = await c.get('/api/v1/calls');
-    assert.deepEqual(list.body.result.calls.map((x: { id: string }) => x.id), [r.body.result.id]);
-    assert.equal((await c.post(`/api/v1/calls/${r.body.result.id}/hangup`)).status, 200);
-    assert.deepEqual(sip.actionsOf('hangup').map((a) => a.callId), [r.body.result.id]);
-    assert.equal((await c.post(`/api/v1/calls/${r.body.result.id}/hangup`)).status, 404);
+    await monitor.waitFor('CALL_INCOMING');
+    const listed = (await c.get('/api/v1/calls')).body.result.calls as { id: string; state: string }[];
+    assert.deepEqual(
+      listed.map((x) => x.id),
+      [id],
+    );
+    const early = await c.post(`/api/v1/calls/${id}/dtmf`, { digits: '1' });
+    assert.equal(early.status, 409, 'DTMF needs an established call');
+    const established = bus.waitFor('call.established', (e) => e.call.id === id);
+    await monitor.answer();
+    await established;
+    assert.equal((await c.post(`/api/v1/calls/${id}/dtmf`, { digits: '12x' })).status, 400);
+    const dtmf = await c.post(`/api/v1/calls/${id}/dtmf`, { digits: '12#' });
+    assert.equal(dtmf.status, 200, dtmf.text);
+    await until(() => monitor.digits() === '12#', 'the monitor to receive 12#');
+    const closed = bus.waitFor('call.closed', (e) => e.call.id === id);
+    assert.equal((await c.post(`/api/v1/calls/${id}/hangup`)).status, 200);
+    await closed;
+    await monitor.waitFor('CALL_CLOSED');
+    assert.equal((await c.post(`/api/v1/calls/${id}/hangup`)).status, 404);
+    const log = (await c.get('/api/v1/logs/calls')).body.result.entries[0];
+    assert.equal(log.id, id);
+    assert.equal(log.result, 'answered');
+  });
 
+  it('answers an incoming call from the monitor', async () => {
+    const bus = t.agent.ctx.bus;
+    monitor.clear();
+    const incoming = bus.waitFor('call.incoming');
+    await monitor.dial(`sip:portier@127.0.0.1:${t.agent.ctx.config.get().directIp.port}`);
+    const { call } = await incoming;
+    const established = bus.waitFor('call.established', (e) => e.call.id === call.id);
+    const answered = await c.post(`/api/v1/calls/${call.id}/answer`);
+    assert.equal(answered.status, 200, answered.text);
+    await established;
+    await monitor.waitFor('CALL_ESTABLISHED');
+    const closed = bus.waitFor('call.closed', (e) => e.call.id === call.id);
+    assert.equal((await c.post(`/api/v1/calls/${call.id}/hangup`)).status, 200);
+    await closed;
+  });
+
+  it('refuses a direct IP call when direct IP is off', async () => {
     await c.req('PATCH', '/api/v1/config', { body: { directIp: { enabled: false } } });
     const noIp = await c.post('/api/v1/calls', { target: '192.168.1.20' });
     assert.equal(noIp.status, 400);
     assert.match(noIp.body.error.message, /direct IP calls are disabled/);
-  });
-
-  it('answers an incoming call and sends DTMF only on an established call', async () => {
-    const call = sip.simulateIncoming({ peerName: 'Flat 1', account: null });
-    const early = await c.post(`/api/v1/calls/${call.id}/dtmf`, { digits: '1' });
-    assert.equal(early.status, 409);
-    assert.match(early.body.error.message, /not established/);
-    assert.equal((await c.post(`/api/v1/calls/${call.id}/answer`)).status, 200);
-    assert.equal((await c.get('/api/v1/calls')).body.result.calls[0].state, 'established');
-    const bad = await c.post(`/api/v1/calls/${call.id}/dtmf`, { digits: '12x' });
-    assert.equal(bad.status, 400);
-    const dtmf = await c.post(`/api/v1/calls/${call.id}/dtmf`, { digits: '12#' });
-    assert.equal(dtmf.status, 200, dtmf.text);
-    assert.deepEqual(sip.actionsOf('dtmf').map((a) => a.digits), ['12#']);
-    sip.simulateRemoteHangup(call.id);
-    unforward();
   });
 });
 
@@ -189,7 +221,10 @@ describe('logs', () => {
     assert.equal(r.body.result.total, total);
     assert.equal(r.body.result.offset, 2);
     assert.equal(r.body.result.limit, 5);
-    assert.deepEqual(r.body.result.entries.map((e: { id: string }) => e.id), ['c27', 'c26', 'c25', 'c24', 'c23']);
+    assert.deepEqual(
+      r.body.result.entries.map((e: { id: string }) => e.id),
+      ['c27', 'c26', 'c25', 'c24', 'c23'],
+    );
     const big = await c.get('/api/v1/logs/calls?limit=500');
     assert.equal(big.status, 400);
     assert.deepEqual(big.body.error.problems, [{ key: 'limit', message: 'must be at most 200' }]);

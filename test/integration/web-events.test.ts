@@ -20,6 +20,7 @@ after(async () => {
   await t?.stop();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: event payloads are checked field by field
 type Sse = { id?: number; event: string; data: any };
 
 /** Opens the SSE stream with the session cookie and reads its events as they come. */
@@ -45,7 +46,8 @@ async function openStream(path = '/api/v1/events', headers: Record<string, strin
               .filter((l) => l && !l.startsWith(':'))
               .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
           );
-          if (f.event) events.push({ ...(f.id ? { id: Number(f.id) } : {}), event: f.event, data: JSON.parse(f.data ?? 'null') });
+          if (f.event)
+            events.push({ ...(f.id ? { id: Number(f.id) } : {}), event: f.event, data: JSON.parse(f.data ?? 'null') });
           for (const w of [...waiters]) w();
         }
       }
@@ -170,7 +172,7 @@ describe('2N-style log/subscribe and log/pull', () => {
     assert.equal(ev.params.by, 'web:admin');
     assert.equal(typeof ev.utcTime, 'number');
     assert.equal(got.body.result.events.length, 1, 'relay.changed is filtered out');
-    assert.equal((await x.get('/api/v1/log/unsubscribe?id=' + id)).status, 200);
+    assert.equal((await x.get(`/api/v1/log/unsubscribe?id=${id}`)).status, 200);
     const gone = await x.get(`/api/v1/log/pull?id=${id}`);
     assert.equal(gone.status, 404);
   });

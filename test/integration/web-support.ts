@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { ConfigStore } from '../../agent/config/index.ts';
 import { type Agent, createAgent } from '../../agent/main.ts';
 import { RealClock, silentLogger } from '../../core/index.ts';
+import { freeRtpRange, freeSipPort } from '../harness/ports.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,10 +27,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns something truthy (a state reached by another part in its own time). */
-export async function until<T>(check: () => Promise<T> | T, what: string, tries = 200): Promise<T> {
+export async function until<T>(check: () => Promise<T> | T, what: string, tries = 200): Promise<NonNullable<T>> {
   for (let i = 0; i < tries; i++) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`gave up waiting for ${what}`);
@@ -49,12 +50,24 @@ export type TestAgent = {
 };
 
 /** Starts an agent with the sim HAL in-process; `config` is applied before start (the web port is always a free one). */
-export async function startAgent(opts: { dev?: boolean; config?: Record<string, unknown>; dataDir?: string } = {}): Promise<TestAgent> {
+export async function startAgent(
+  opts: { dev?: boolean; config?: Record<string, unknown>; dataDir?: string } = {},
+): Promise<TestAgent> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'portier-web-')));
   const port = await freePort();
   const store = new ConfigStore({ dataDir, clock: new RealClock(), log: silentLogger() });
   await store.load();
-  await store.apply({ ...opts.config, web: { port, ...(opts.config?.web as object | undefined) } }, 'test');
+  // Free ports for everything the agent listens on: web, SIP (direct IP), RTP.
+  const [rtpPortMin, rtpPortMax] = await freeRtpRange(20);
+  await store.apply(
+    {
+      directIp: { port: await freeSipPort(2) },
+      sip: { rtpPortMin, rtpPortMax },
+      ...opts.config,
+      web: { port, ...(opts.config?.web as object | undefined) },
+    },
+    'test',
+  );
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -79,14 +92,14 @@ export async function startAgent(opts: { dev?: boolean; config?: Record<string, 
       if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
-  t.agent = await createAgent(
-    { dataDir, hal: 'sim', dev: opts.dev ?? true, bind: '127.0.0.1' },
-    { log: pino({ level: 'debug' }, sink), onRestart: () => t.restarts++ },
-  );
+  // Everything on 127.0.0.1: the web server (bind) and the SIP engine (sipAddress, read by the SIP part).
+  const options = { dataDir, hal: 'sim' as const, dev: opts.dev ?? true, bind: '127.0.0.1', sipAddress: '127.0.0.1' };
+  t.agent = await createAgent(options, { log: pino({ level: 'debug' }, sink), onRestart: () => t.restarts++ });
   await t.agent.start();
   return t;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 export type Res = { status: number; headers: Headers; body: any; text: string };
 
 /** An HTTP client with a cookie jar of one session and the CSRF token, as the UI keeps them. */

@@ -1,14 +1,7 @@
 /** The gpiod driver's encoding of the GPIO uAPI v2 (numbers and offsets checked against linux/gpio.h). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeLineEvents,
-  decodeLineInfo,
-  encodeLineRequest,
-  FLAG,
-  IOCTL,
-  SIZE,
-} from '../../hal/gpio/gpiod/uapi.ts';
+import { decodeLineEvents, decodeLineInfo, encodeLineRequest, FLAG, IOCTL, SIZE } from '../../hal/gpio/gpiod/uapi.ts';
 
 describe('GPIO uAPI v2 encoding', () => {
   it('has the ioctl numbers of linux/gpio.h', () => {
@@ -33,16 +26,27 @@ describe('GPIO uAPI v2 encoding', () => {
     assert.equal(buf.readBigUInt64LE(288), FLAG.OUTPUT);
     assert.equal(buf.readUInt32LE(296), 2, 'two attributes');
     // attribute 1: flags of line 1 = OUTPUT | ACTIVE_LOW
-    assert.deepEqual([buf.readUInt32LE(320), buf.readBigUInt64LE(328), buf.readBigUInt64LE(336)], [1, FLAG.OUTPUT | FLAG.ACTIVE_LOW, 0b10n]);
+    assert.deepEqual(
+      [buf.readUInt32LE(320), buf.readBigUInt64LE(328), buf.readBigUInt64LE(336)],
+      [1, FLAG.OUTPUT | FLAG.ACTIVE_LOW, 0b10n],
+    );
     // attribute 2: output values, line 1 high, mask both lines
     assert.deepEqual([buf.readUInt32LE(344), buf.readBigUInt64LE(352), buf.readBigUInt64LE(360)], [2, 0b10n, 0b11n]);
     assert.equal(buf.readUInt32LE(560), 2, 'num_lines');
   });
 
   it('inputs carry no output values attribute', () => {
-    const buf = encodeLineRequest({ offsets: [0], consumer: 'x', flags: FLAG.INPUT | FLAG.EDGE_RISING | FLAG.EDGE_FALLING, activeLow: [] });
+    const buf = encodeLineRequest({
+      offsets: [0],
+      consumer: 'x',
+      flags: FLAG.INPUT | FLAG.EDGE_RISING | FLAG.EDGE_FALLING,
+      activeLow: [],
+    });
     assert.equal(buf.readUInt32LE(296), 0);
-    assert.throws(() => encodeLineRequest({ offsets: [], consumer: 'x', flags: FLAG.INPUT, activeLow: [] }), RangeError);
+    assert.throws(
+      () => encodeLineRequest({ offsets: [], consumer: 'x', flags: FLAG.INPUT, activeLow: [] }),
+      RangeError,
+    );
   });
 
   it('decodes line info and edge events', () => {
@@ -51,7 +55,12 @@ describe('GPIO uAPI v2 encoding', () => {
     info.write('portier', 32);
     info.writeUInt32LE(2, 64);
     info.writeBigUInt64LE(FLAG.USED | FLAG.OUTPUT, 72);
-    assert.deepEqual(decodeLineInfo(info), { name: 'RELAY_A', consumer: 'portier', offset: 2, flags: FLAG.USED | FLAG.OUTPUT });
+    assert.deepEqual(decodeLineInfo(info), {
+      name: 'RELAY_A',
+      consumer: 'portier',
+      offset: 2,
+      flags: FLAG.USED | FLAG.OUTPUT,
+    });
     const ev = Buffer.alloc(SIZE.lineEvent * 2);
     ev.writeBigUInt64LE(123_456_789n, 0);
     ev.writeUInt32LE(1, 8);

@@ -42,7 +42,11 @@ function input(over: Partial<InputConfig> = {}): InputConfig {
 async function rig(inputs: InputConfig[], relays: RelayConfig[] = [door]) {
   const clock = new FakeClock();
   const chip = new SimChip(LINES, clock);
-  const hal = new Hal({ clock, log: silentLogger(), openDriver: () => createGpioDriver('sim', { log: silentLogger(), sim: chip }) });
+  const hal = new Hal({
+    clock,
+    log: silentLogger(),
+    openDriver: () => createGpioDriver('sim', { log: silentLogger(), sim: chip }),
+  });
   const changed: InputChanged[] = [];
   const alarms: InputAlarm[] = [];
   const opened: DoorOpenedByInput[] = [];
@@ -163,7 +167,13 @@ describe('roles', () => {
   });
 
   it('a door contact open too long raises the alarm, closing clears it', async () => {
-    const contact = input({ name: 'Door contact', line: 'DOOR_CONTACT', role: 'door-contact', relay: 1, openAlarm: 30 });
+    const contact = input({
+      name: 'Door contact',
+      line: 'DOOR_CONTACT',
+      role: 'door-contact',
+      relay: 1,
+      openAlarm: 30,
+    });
     const { clock, sim, alarms } = await rig([contact]);
     sim.press('DOOR_CONTACT'); // door open
     await clock.advance(10_000);
@@ -193,7 +203,11 @@ describe('roles', () => {
     const chip = new SimChip(LINES, clock);
     chip.control.press('DOOR_CONTACT');
     chip.control.press('INPUT_D');
-    const hal = new Hal({ clock, log: silentLogger(), openDriver: () => createGpioDriver('sim', { log: silentLogger(), sim: chip }) });
+    const hal = new Hal({
+      clock,
+      log: silentLogger(),
+      openDriver: () => createGpioDriver('sim', { log: silentLogger(), sim: chip }),
+    });
     const alarms: InputAlarm[] = [];
     hal.events.on('input.alarm', (e) => alarms.push(e));
     await hal.start({
@@ -253,7 +267,10 @@ describe('reconfiguration', () => {
 
   it('reports a change that happened while the lines were requested again', async () => {
     const { hal, sim, changed } = await rig([input({ debounceMs: 0 }), input({ name: 'D', line: 'INPUT_D' })]);
-    await hal.apply({ relays: [door], inputs: [input({ debounceMs: 0 }), input({ name: 'D', line: 'INPUT_D', enabled: false })] });
+    await hal.apply({
+      relays: [door],
+      inputs: [input({ debounceMs: 0 }), input({ name: 'D', line: 'INPUT_D', enabled: false })],
+    });
     sim.press('PUSH_BUTTON');
     assert.equal(changed.length, 1);
   });

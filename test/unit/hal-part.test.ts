@@ -133,7 +133,12 @@ describe('HAL part', () => {
       logs.some((l) => l.includes('NO_SUCH_LINE') && l.includes('"level":50')),
       'an error log line names the line',
     );
-    await until(() => services().simGpio.lines().find((l) => l.line === 'INPUT_D')?.direction === 'input');
+    await until(
+      () =>
+        services()
+          .simGpio.lines()
+          .find((l) => l.line === 'INPUT_D')?.direction === 'input',
+    );
     services().relays.trigger(0, 'test');
     assert.equal(services().relays.states()[0]?.on, true, 'relay 1 still works');
     services().simGpio.press('INPUT_D');
@@ -144,7 +149,11 @@ describe('HAL part', () => {
   it('drives relays inactive and releases every line when it stops', async () => {
     services().relays.trigger(0, 'test');
     await mod.stop();
-    assert.ok(services().simGpio.lines().every((l) => l.direction === 'unused' && !l.active));
+    assert.ok(
+      services()
+        .simGpio.lines()
+        .every((l) => l.direction === 'unused' && !l.active),
+    );
     await mod.start();
   });
 });

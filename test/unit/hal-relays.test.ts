@@ -22,7 +22,11 @@ function relay(over: Partial<RelayConfig> = {}): RelayConfig {
 async function rig(relays: RelayConfig[]) {
   const clock = new FakeClock();
   const chip = new SimChip(LINES, clock);
-  const hal = new Hal({ clock, log: silentLogger(), openDriver: () => createGpioDriver('sim', { log: silentLogger(), sim: chip }) });
+  const hal = new Hal({
+    clock,
+    log: silentLogger(),
+    openDriver: () => createGpioDriver('sim', { log: silentLogger(), sim: chip }),
+  });
   const events: RelayChanged[] = [];
   hal.events.on('relay.changed', (e) => events.push(e));
   await hal.start({ relays, inputs: [] });
@@ -168,7 +172,10 @@ describe('fail-safe', () => {
     assert.equal(line('RELAY_A'), false);
     assert.equal(line('RELAY_B'), false);
     assert.deepEqual(
-      chip.control.lines().filter((l) => l.line.startsWith('RELAY')).map((l) => l.direction),
+      chip.control
+        .lines()
+        .filter((l) => l.line.startsWith('RELAY'))
+        .map((l) => l.direction),
       ['unused', 'unused', 'unused'],
     );
   });

@@ -32,7 +32,8 @@ export class LoginLimiter {
   failure(addr: string): number {
     const now = this.#clock.now();
     let e = this.#entries.get(addr);
-    if (!e || (now - e.lastFailure > WINDOW_MS && e.lockedUntil <= now)) e = { failures: 0, lastFailure: now, lockedUntil: 0, lockouts: e?.lockouts ?? 0 };
+    if (!e || (now - e.lastFailure > WINDOW_MS && e.lockedUntil <= now))
+      e = { failures: 0, lastFailure: now, lockedUntil: 0, lockouts: e?.lockouts ?? 0 };
     e.failures++;
     e.lastFailure = now;
     if (e.failures >= MAX_FAILURES) {

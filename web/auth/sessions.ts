@@ -39,7 +39,13 @@ export class SessionStore {
     this.#sweep();
     const id = randomBytes(32).toString('base64url');
     const now = this.#clock.now();
-    const session: Session = { key: sha256(id), user, csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeenAt: now };
+    const session: Session = {
+      key: sha256(id),
+      user,
+      csrf: randomBytes(24).toString('base64url'),
+      createdAt: now,
+      lastSeenAt: now,
+    };
     this.#sessions.set(session.key, session);
     while (this.#sessions.size > MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
     await this.#save();
@@ -58,6 +64,13 @@ export class SessionStore {
     }
     s.lastSeenAt = now;
     return s;
+  }
+
+  /** Is the session still there (not logged out, not expired)? Does not count as activity. */
+  alive(key: string): boolean {
+    const s = this.#sessions.get(key);
+    const now = this.#clock.now();
+    return !!s && now - s.lastSeenAt <= IDLE_MS && now - s.createdAt <= ABSOLUTE_MS;
   }
 
   async destroy(key: string): Promise<void> {

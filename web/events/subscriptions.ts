@@ -46,10 +46,19 @@ export class Subscriptions {
   /** `filter`: event names, `call.*` for a family; empty = every event. */
   subscribe(owner: string, filter: string[], durationS: number): SubscribeResult {
     this.#sweep();
-    if (this.#subs.size >= MAX_SUBSCRIPTIONS) return { ok: false, reason: `at most ${MAX_SUBSCRIPTIONS} subscriptions` };
+    if (this.#subs.size >= MAX_SUBSCRIPTIONS)
+      return { ok: false, reason: `at most ${MAX_SUBSCRIPTIONS} subscriptions` };
     const id = randomBytes(8).toString('hex');
     const durationMs = durationS * 1000;
-    this.#subs.set(id, { id, owner, filter, durationMs, expiresAt: this.#clock.now() + durationMs, queue: [], dropped: 0 });
+    this.#subs.set(id, {
+      id,
+      owner,
+      filter,
+      durationMs,
+      expiresAt: this.#clock.now() + durationMs,
+      queue: [],
+      dropped: 0,
+    });
     return { ok: true, id };
   }
 

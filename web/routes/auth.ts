@@ -61,10 +61,13 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (!ctx.credentials.checkSetupCode(body.code)) {
       const left = ctx.limiter.failure(req.ip);
       log.warn({ ip: req.ip }, 'first-run setup: wrong setup code');
-      throw new ApiError('wrong_setup_code', 'wrong setup code: it is printed in the agent log at start', { attemptsLeft: left });
+      throw new ApiError('wrong_setup_code', 'wrong setup code: it is printed in the agent log at start', {
+        attemptsLeft: left,
+      });
     }
     const problem = passwordProblem(body.password);
-    if (problem) throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
+    if (problem)
+      throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
     ctx.limiter.success(req.ip);
     await ctx.credentials.setPassword(body.password);
     log.info({ ip: req.ip }, 'first-run setup done: admin password set');
@@ -72,7 +75,8 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   app.post('/api/v1/auth/login', pub, async (req, reply) => {
-    if (!ctx.credentials.isSetUp) throw new ApiError('setup_required', 'no admin password yet: complete the first-run setup');
+    if (!ctx.credentials.isSetUp)
+      throw new ApiError('setup_required', 'no admin password yet: complete the first-run setup');
     locked(req);
     const body = parse(loginBody, req.body);
     if (!(await ctx.credentials.verify(body.user, body.password))) {
@@ -112,9 +116,11 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
       });
     }
     const problem = passwordProblem(body.password);
-    if (problem) throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
+    if (problem)
+      throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
     await ctx.credentials.setPassword(body.password);
     await ctx.sessions.destroyAll(p.session.key);
+    for (const s of ctx.streams) if (s.sessionKey && s.sessionKey !== p.session.key) s.close();
     log.info('admin password changed; other sessions ended');
     return ok({ changed: true });
   });

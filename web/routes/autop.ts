@@ -26,7 +26,8 @@ export function autopRoutes(app: FastifyInstance, ctx: RouteContext): void {
     '/api/v1/config/autop',
     { bodyLimit: AUTOP_BODY_LIMIT },
     async (req) => {
-      const text = typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : undefined;
+      const text =
+        typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : undefined;
       if (text === undefined) throw new ApiError('unsupported_media_type', 'send the autop file as text/plain');
       const lenient = ['1', 'true', 'yes'].includes(String(req.query.lenient ?? '').toLowerCase());
       const r = readAutop(text, store.get(), { lenient });

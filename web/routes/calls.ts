@@ -12,7 +12,11 @@ const dialBody = z.object({
     .max(128, { error: 'must be at most 128 characters' })
     .regex(/^[A-Za-z0-9_.+*#@:;=[\]-]+$/, { error: 'must be a number, SIP URI or IP address without spaces' }),
   /** Account id ('1', '2' ...); null or absent = direct IP call. */
-  account: z.string().regex(/^\d{1,2}$/, { error: 'must be an account number' }).nullable().optional(),
+  account: z
+    .string()
+    .regex(/^\d{1,2}$/, { error: 'must be an account number' })
+    .nullable()
+    .optional(),
   video: z.boolean().optional(),
 });
 const dtmfBody = z.object({
@@ -48,7 +52,10 @@ export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const account = body.account ?? undefined;
     if (account !== undefined) {
       const a = c.accounts[Number(account) - 1];
-      if (!a) throw new ApiError('invalid_body', `account: no account ${account}`, { problems: [{ key: 'account', message: 'does not exist' }] });
+      if (!a)
+        throw new ApiError('invalid_body', `account: no account ${account}`, {
+          problems: [{ key: 'account', message: 'does not exist' }],
+        });
       if (!a.enabled)
         throw new ApiError('invalid_body', `account: account ${account} is disabled`, {
           problems: [{ key: 'account', message: 'is disabled' }],
@@ -82,7 +89,8 @@ export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Params: { id: string } }>('/api/v1/calls/:id/dtmf', async (req) => {
     const { digits } = parse(dtmfBody, req.body);
     const { sip, call } = callOf(req.params.id);
-    if (call.state !== 'established') throw new ApiError('conflict', `call ${call.id} is ${call.state}, not established`);
+    if (call.state !== 'established')
+      throw new ApiError('conflict', `call ${call.id} is ${call.state}, not established`);
     await engine('DTMF', sip.sendDtmf(call.id, digits.toUpperCase()));
     return ok({ id: call.id, digits: digits.toUpperCase() });
   });

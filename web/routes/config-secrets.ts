@@ -6,7 +6,10 @@ import { type Config, getAt, leaves, setAt } from '../../agent/config/index.ts';
 
 export const MASK = '********';
 
-const secretPaths = () => leaves().filter((l) => l.meta.secret).map((l) => l.path);
+const secretPaths = () =>
+  leaves()
+    .filter((l) => l.meta.secret)
+    .map((l) => l.path);
 
 export function maskSecrets(config: Config): Config {
   let out = config;

@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  ConfigError,
   type Config,
+  ConfigError,
   decodeValue,
   findLeaf,
   getAt,
@@ -20,8 +20,8 @@ import {
   validateConfig,
 } from '../../agent/config/index.ts';
 import { ApiError, ok } from '../errors.ts';
-import { principalOf, type RouteContext } from './context.ts';
 import { maskSecrets, unmaskPatch } from './config-secrets.ts';
+import { principalOf, type RouteContext } from './context.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

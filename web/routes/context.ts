@@ -42,11 +42,9 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'bo
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => ({ key: i.path.join('.') || what, message: i.message }));
-  throw new ApiError(
-    'invalid_body',
-    `invalid ${what}: ${problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`,
-    { problems },
-  );
+  throw new ApiError('invalid_body', `invalid ${what}: ${problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`, {
+    problems,
+  });
 }
 
 /** The service, or a 503 saying that it is not running. */

@@ -25,16 +25,31 @@ const matches = (filter: string[], event: string) =>
 
 const subscribeQuery = z.object({
   filter: z.string().max(1024).optional(),
-  duration: z.coerce.number({ error: 'must be a number' }).int().min(1, { error: 'must be at least 1' }).max(3600, { error: 'must be at most 3600' }).default(90),
+  duration: z.coerce
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1, { error: 'must be at least 1' })
+    .max(3600, { error: 'must be at most 3600' })
+    .default(90),
 });
 const pullQuery = z.object({
   id: z.string().max(64),
-  timeout: z.coerce.number({ error: 'must be a number' }).min(0, { error: 'must be at least 0' }).max(60, { error: 'must be at most 60' }).default(0),
+  timeout: z.coerce
+    .number({ error: 'must be a number' })
+    .min(0, { error: 'must be at least 0' })
+    .max(60, { error: 'must be at most 60' })
+    .default(0),
 });
 const idQuery = z.object({ id: z.string().max(64) });
 
 /** 2N's event shape. */
-const view = (e: FeedEvent) => ({ id: e.id, utcTime: Math.floor(e.at / 1000), at: e.at, event: e.event, params: e.data });
+const view = (e: FeedEvent) => ({
+  id: e.id,
+  utcTime: Math.floor(e.at / 1000),
+  at: e.at,
+  event: e.event,
+  params: e.data,
+});
 
 export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boolean): void {
   const { clock } = ctx.deps;
@@ -60,6 +75,8 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
     if (Number.isFinite(lastId)) for (const e of ctx.feed.since(lastId)) send(e);
     const off = ctx.feed.listen(send);
     let timer = clock.setTimeout(function beat() {
+      // a stream lives as long as its session (logged out, expired, password changed: it ends)
+      if (p.kind === 'session' && !ctx.sessions.alive(p.session.key)) return void res.end();
       res.write(': ping\n\n');
       timer = clock.setTimeout(beat, HEARTBEAT_MS);
     }, HEARTBEAT_MS);
@@ -102,8 +119,7 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
 
   const unsubscribe = async (req: FastifyRequest) => {
     const q = parse(idQuery, req.query, 'query');
-    if (!ctx.subscriptions.unsubscribe(q.id, owner(req)))
-      throw new ApiError('not_found', `no subscription ${q.id}`);
+    if (!ctx.subscriptions.unsubscribe(q.id, owner(req))) throw new ApiError('not_found', `no subscription ${q.id}`);
     return ok({ id: q.id });
   };
   app.get('/api/v1/log/unsubscribe', unsubscribe);

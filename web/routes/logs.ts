@@ -5,7 +5,11 @@ import { ok } from '../errors.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 const pageQuery = z.object({
-  offset: z.coerce.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be at least 0' }).default(0),
+  offset: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be at least 0' })
+    .default(0),
   limit: z.coerce
     .number({ error: 'must be a number' })
     .int({ error: 'must be a whole number' })

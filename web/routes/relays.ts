@@ -19,7 +19,9 @@ export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return n - 1;
   };
 
-  app.get('/api/v1/relays', async () => ok({ relays: need(ctx, 'relays', 'the relay service').states().map(relayView) }));
+  app.get('/api/v1/relays', async () =>
+    ok({ relays: need(ctx, 'relays', 'the relay service').states().map(relayView) }),
+  );
 
   app.get<{ Params: { id: string } }>('/api/v1/relays/:id', async (req) => {
     const states = need(ctx, 'relays', 'the relay service').states();
@@ -59,7 +61,11 @@ export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get('/api/v1/inputs', async () => {
     const c = deps.config.get();
-    return ok({ inputs: need(ctx, 'inputs', 'the input service').states().map((i) => inputView(i, c)) });
+    return ok({
+      inputs: need(ctx, 'inputs', 'the input service')
+        .states()
+        .map((i) => inputView(i, c)),
+    });
   });
 
   const sim = () => {
@@ -73,7 +79,7 @@ export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const gpio = sim();
     const { line, action } = req.params;
     const known = gpio.lines().find((l) => l.line === line);
-    if (!known || known.direction !== 'input') throw new ApiError('not_found', `no simulated input line ${line}`);
+    if (known?.direction !== 'input') throw new ApiError('not_found', `no simulated input line ${line}`);
     if (action === 'press') gpio.press(line);
     else if (action === 'release') gpio.release(line);
     else throw new ApiError('not_found', `no action ${action}: use press or release`);

@@ -13,7 +13,9 @@ export async function uiRoutes(app: FastifyInstance, ctx: RouteContext): Promise
   if (!existsSync(join(dir, 'index.html'))) {
     ctx.deps.log.warn({ dir }, 'the web UI is not built (run `make ui`); only the API is served');
     app.get('/', { config: { public: true } }, async (_req, reply) =>
-      reply.type('text/plain; charset=utf-8').send('Portier: the web UI is not built. Run `make ui`; the API is at /api/v1.\n'),
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('Portier: the web UI is not built. Run `make ui`; the API is at /api/v1.\n'),
     );
     return;
   }

@@ -10,7 +10,12 @@ const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 
 export type SelfSigned = { keyPem: string; certPem: string };
 
-export function selfSignedCertificate(opts: { commonName: string; altNames: string[]; now: number; days: number }): SelfSigned {
+export function selfSignedCertificate(opts: {
+  commonName: string;
+  altNames: string[];
+  now: number;
+  days: number;
+}): SelfSigned {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const name = seq(
     set(seq(oid('2.5.4.10'), utf8('Portier'))),

@@ -10,7 +10,10 @@ export { selfSignedCertificate } from './certificate.ts';
 export type DeviceCertificate = { key: string; cert: string; fingerprint256: string; generated: boolean };
 
 /** Reads the certificate of the device, generating it the first time. */
-export async function ensureDeviceCertificate(dataDir: string, opts: { name: string; now: number }): Promise<DeviceCertificate> {
+export async function ensureDeviceCertificate(
+  dataDir: string,
+  opts: { name: string; now: number },
+): Promise<DeviceCertificate> {
   const dir = join(dataDir, 'web', 'tls');
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
@@ -26,7 +29,12 @@ export async function ensureDeviceCertificate(dataDir: string, opts: { name: str
     .filter((i) => i.family === 'IPv4')
     .map((i) => i.address);
   const altNames = [...new Set(['localhost', host, ...ips, '127.0.0.1'])].filter((n) => /^[A-Za-z0-9.:-]+$/.test(n));
-  const { keyPem, certPem } = selfSignedCertificate({ commonName: opts.name || host, altNames, now: opts.now, days: 3650 });
+  const { keyPem, certPem } = selfSignedCertificate({
+    commonName: opts.name || host,
+    altNames,
+    now: opts.now,
+    days: 3650,
+  });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(keyFile, keyPem, { mode: 0o600 });
   await writeFile(certFile, certPem, { mode: 0o644 });

@@ -126,4 +126,6 @@ function shell(state: AuthState, schema: SchemaNode, initial: ConfigDoc, info: {
   void route();
 }
 
-void boot().catch((err) => fill(root, h('p', { class: 'error' }, `The device does not answer: ${(err as Error).message}`)));
+void boot().catch((err) =>
+  fill(root, h('p', { class: 'error' }, `The device does not answer: ${(err as Error).message}`)),
+);

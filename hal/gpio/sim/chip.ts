@@ -29,7 +29,14 @@ export class SimChip {
     this.#clock = clock;
     for (const name of lineNames) {
       if (name)
-        this.#lines.set(name, { name, high: false, direction: 'unused', activeLow: false, driven: false, listeners: new Set() });
+        this.#lines.set(name, {
+          name,
+          high: false,
+          direction: 'unused',
+          activeLow: false,
+          driven: false,
+          listeners: new Set(),
+        });
     }
     this.control = {
       press: (line) => this.#drive(line, true),
@@ -50,7 +57,8 @@ export class SimChip {
     l.direction = direction;
     l.activeLow = activeLow;
     l.consumer = consumer;
-    if (direction === 'output') l.high = activeLow; // outputs start inactive
+    if (direction === 'output')
+      l.high = activeLow; // outputs start inactive
     else if (!l.driven) l.high = activeLow; // an input nobody touched rests at its inactive level (its pull)
   }
 

@@ -139,7 +139,9 @@ function helpText(node: SchemaNode, path: Path): HTMLElement {
     bits.push(`${node.minimum}–${node.maximum}${node.unit ? ` ${node.unit}` : ''}`);
   if (node.kind === 'list' && node.maxItems) bits.push(`at most ${node.maxItems}`);
   if (node.default !== undefined && node.default !== '' && !(Array.isArray(node.default) && node.default.length === 0))
-    bits.push(`default ${Array.isArray(node.default) ? node.default.join(',') : node.kind === 'enum' ? labelOf(String(node.default)) : String(node.default)}`);
+    bits.push(
+      `default ${Array.isArray(node.default) ? node.default.join(',') : node.kind === 'enum' ? labelOf(String(node.default)) : String(node.default)}`,
+    );
   return h(
     'p',
     { class: 'help' },

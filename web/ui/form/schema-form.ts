@@ -68,7 +68,18 @@ export class SchemaForm {
       'div',
       { class: 'form-actions' },
       this.#errors,
-      h('button', { type: 'submit', class: 'primary', onclick: (e: Event) => (e.preventDefault(), void this.save()) }, 'Save'),
+      h(
+        'button',
+        {
+          type: 'submit',
+          class: 'primary',
+          onclick: (e: Event) => {
+            e.preventDefault();
+            void this.save();
+          },
+        },
+        'Save',
+      ),
       h('button', { type: 'button', onclick: () => this.reset() }, 'Reset'),
       this.#status,
     );
@@ -94,7 +105,9 @@ export class SchemaForm {
       const r = await api.patch<{ changed: string[]; config: ConfigDoc }>('/config', patch);
       this.#config = r.config;
       this.reset();
-      this.#status.textContent = r.changed.length ? `Saved (${r.changed.length} setting${r.changed.length > 1 ? 's' : ''}).` : 'No changes.';
+      this.#status.textContent = r.changed.length
+        ? `Saved (${r.changed.length} setting${r.changed.length > 1 ? 's' : ''}).`
+        : 'No changes.';
       toast('Settings saved');
       this.#onSaved(r.config);
       return true;

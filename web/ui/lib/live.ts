@@ -23,7 +23,8 @@ export class Live {
       this.#onState('live');
       this.#emit('resync', undefined);
     });
-    for (const name of EVENT_NAMES) src.addEventListener(name, (e) => this.#emit(name, JSON.parse((e as MessageEvent).data)));
+    for (const name of EVENT_NAMES)
+      src.addEventListener(name, (e) => this.#emit(name, JSON.parse((e as MessageEvent).data)));
     src.onerror = () => {
       this.#onState('offline');
       if (src.readyState === EventSource.CLOSED) this.#emit('closed', undefined);

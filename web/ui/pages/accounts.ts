@@ -18,6 +18,9 @@ export const accountsPage: Page = {
       ...accounts.map((_, i) => card(`Account ${i + 1}`, ...f.fieldsOf(['accounts', i], ['dnd']))),
       f.actions(),
     );
-    return { el: pageEl('Accounts', card('Registration status', registrationsView(state)), form), leave: () => state.leave() };
+    return {
+      el: pageEl('Accounts', card('Registration status', registrationsView(state)), form),
+      leave: () => state.leave(),
+    };
   },
 };

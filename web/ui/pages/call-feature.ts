@@ -18,9 +18,17 @@ export const callFeaturePage: Page = {
     const pick = h(
       'select',
       { id: 'dnd-account', name: 'dnd-account' },
-      ...accounts.map((a, i) => h('option', { value: String(i) }, `Account ${i + 1}${a.label ? ` (${a.label})` : a.user ? ` (${a.user})` : ''}`)),
+      ...accounts.map((a, i) =>
+        h(
+          'option',
+          { value: String(i) },
+          `Account ${i + 1}${a.label ? ` (${a.label})` : a.user ? ` (${a.user})` : ''}`,
+        ),
+      ),
     );
-    const show = () => groups.forEach((g, i) => (g.hidden = String(i) !== pick.value));
+    const show = () => {
+      for (const [i, g] of groups.entries()) g.hidden = String(i) !== pick.value;
+    };
     pick.addEventListener('change', show);
     show();
     const form = h(
@@ -28,12 +36,23 @@ export const callFeaturePage: Page = {
       { novalidate: true, class: 'settings', 'aria-label': 'Call feature settings' },
       card(
         'Do Not Disturb',
-        note('Rejects incoming SIP calls on the account with the return code; the DND on/off codes are dialled to the SIP server when DND changes.'),
-        h('div', { class: 'field' }, h('label', { for: 'dnd-account' }, 'Account'), h('div', { class: 'control' }, pick)),
+        note(
+          'Rejects incoming SIP calls on the account with the return code; the DND on/off codes are dialled to the SIP server when DND changes.',
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'dnd-account' }, 'Account'),
+          h('div', { class: 'control' }, pick),
+        ),
         ...groups,
       ),
       card('Auto Answer', ...f.fieldsOf(['callFeature', 'autoAnswerSip'])),
-      card('Auto Answer (IP calls)', note('Device > Call Feature > Others: direct IP calls.'), ...f.fieldsOf(['callFeature', 'autoAnswerIp'])),
+      card(
+        'Auto Answer (IP calls)',
+        note('Device > Call Feature > Others: direct IP calls.'),
+        ...f.fieldsOf(['callFeature', 'autoAnswerIp']),
+      ),
       f.actions(),
     );
     return { el: pageEl('Call Feature', form) };

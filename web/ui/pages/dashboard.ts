@@ -19,7 +19,11 @@ export const dashboardPage: Page = {
         card('SIP registrations', registrationsView(state)),
         card('Calls', call.el),
         card('Relays', relaysView(state)),
-        card('Inputs', ctx.dev ? note('Dev run: the Press buttons drive the simulated input lines.') : null, inputsView(state, ctx.dev)),
+        card(
+          'Inputs',
+          ctx.dev ? note('Dev run: the Press buttons drive the simulated input lines.') : null,
+          inputsView(state, ctx.dev),
+        ),
       ),
     );
     return {

@@ -21,7 +21,11 @@ export const doorPage: Page = {
       f.actions(),
     );
     return {
-      el: pageEl('Relays & Inputs', h('div', { class: 'grid' }, card('Relays', relaysView(state)), card('Inputs', inputsView(state, ctx.dev))), form),
+      el: pageEl(
+        'Relays & Inputs',
+        h('div', { class: 'grid' }, card('Relays', relaysView(state)), card('Inputs', inputsView(state, ctx.dev))),
+        form,
+      ),
       leave: () => state.leave(),
     };
   },

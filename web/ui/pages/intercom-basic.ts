@@ -17,7 +17,8 @@ export const intercomBasicPage: Page = {
   render(ctx) {
     const f = new SchemaForm(ctx.schema, ctx.config, ctx.setConfig);
     const pb = [I, 'pushButton'];
-    const listenCount = (nodeAt(ctx.schema, [I, 'multicast', 'listen'])?.default as unknown[] | undefined)?.length ?? 10;
+    const listenCount =
+      (nodeAt(ctx.schema, [I, 'multicast', 'listen'])?.default as unknown[] | undefined)?.length ?? 10;
     const templates = (ctx.config.intercom as { callSchedule: unknown[] }).callSchedule.length;
 
     // Sequence-only options show with the sequence call.
@@ -34,14 +35,18 @@ export const intercomBasicPage: Page = {
       card('Max Dial Time', f.field([I, 'dialInTime']), f.field([I, 'dialOutTime'])),
       card(
         'Push Button',
-        note('A press of the push button calls these numbers: all at once (group call) or one after another (sequence call).'),
+        note(
+          'A press of the push button calls these numbers: all at once (group call) or one after another (sequence call).',
+        ),
         callType,
         f.field([...pb, 'numbers']),
         seqOnly,
         f.field([...pb, 'whenRefused']),
         f.field([...pb, 'groupCallNumber']),
         f.field([...pb, 'account']),
-        note('An input with call schedule templates (Relays & Inputs) calls the numbers of its active template instead: the group / sequence call is then unavailable.'),
+        note(
+          'An input with call schedule templates (Relays & Inputs) calls the numbers of its active template instead: the group / sequence call is then unavailable.',
+        ),
       ),
       card(
         'Push Button Action',
@@ -76,7 +81,10 @@ export const intercomBasicPage: Page = {
         slotTable(
           ['Template enabled', 'Template name', 'Call numbers', 'Enabled schedules'],
           templates,
-          (i) => ['enabled', 'name', 'numbers', 'schedules'].map((k) => f.field([I, 'callSchedule', i, k], { compact: true })),
+          (i) =>
+            ['enabled', 'name', 'numbers', 'schedules'].map((k) =>
+              f.field([I, 'callSchedule', i, k], { compact: true }),
+            ),
           'Call schedule templates',
         ),
       ),

@@ -7,11 +7,19 @@ type Session = { user: string; csrfToken: string };
 function passwordField(id: string, label: string, auto: string) {
   const input = h('input', { id, name: id, type: 'password', autocomplete: auto, required: true });
   const error = h('p', { class: 'error', id: `e-${id}`, role: 'alert', hidden: true });
-  return { input, error, el: h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'control' }, input), error) };
+  return {
+    input,
+    error,
+    el: h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'control' }, input), error),
+  };
 }
 
 function shell(title: string, ...children: HTMLElement[]): HTMLElement {
-  return h('main', { class: 'login' }, h('div', { class: 'card login-card' }, h('div', { class: 'brand' }, 'Portier'), h('h1', {}, title), ...children));
+  return h(
+    'main',
+    { class: 'login' },
+    h('div', { class: 'card login-card' }, h('div', { class: 'brand' }, 'Portier'), h('h1', {}, title), ...children),
+  );
 }
 
 export function loginPage(onDone: (s: Session) => void): HTMLElement {
@@ -27,7 +35,9 @@ export function loginPage(onDone: (s: Session) => void): HTMLElement {
       const f = err instanceof ApiFailure ? err : undefined;
       const left = f?.details.attemptsLeft as number | undefined;
       message.textContent =
-        f?.code === 'wrong_password' && left !== undefined ? `${f.message} (${left} attempt${left === 1 ? '' : 's'} left before a lockout)` : (err as Error).message;
+        f?.code === 'wrong_password' && left !== undefined
+          ? `${f.message} (${left} attempt${left === 1 ? '' : 's'} left before a lockout)`
+          : (err as Error).message;
       message.hidden = false;
       pw.input.value = '';
       pw.input.focus();
@@ -47,7 +57,13 @@ export function loginPage(onDone: (s: Session) => void): HTMLElement {
 }
 
 export function setupPage(dev: boolean, onDone: (s: Session) => void): HTMLElement {
-  const code = h('input', { id: 'setup-code', name: 'code', type: 'text', autocomplete: 'one-time-code', spellcheck: 'false' });
+  const code = h('input', {
+    id: 'setup-code',
+    name: 'code',
+    type: 'text',
+    autocomplete: 'one-time-code',
+    spellcheck: 'false',
+  });
   const codeErr = h('p', { class: 'error', id: 'e-setup-code', role: 'alert', hidden: true });
   const pw = passwordField('setup-password', 'New admin password', 'new-password');
   const again = passwordField('setup-again', 'Password again', 'new-password');
@@ -80,7 +96,13 @@ export function setupPage(dev: boolean, onDone: (s: Session) => void): HTMLEleme
     h(
       'form',
       { novalidate: true, onsubmit: submit, 'aria-label': 'First-run setup' },
-      h('div', { class: 'field' }, h('label', { for: 'setup-code' }, 'Setup code'), h('div', { class: 'control' }, code), codeErr),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'setup-code' }, 'Setup code'),
+        h('div', { class: 'control' }, code),
+        codeErr,
+      ),
       pw.el,
       again.el,
       h('button', { type: 'submit', class: 'primary', id: 'setup-submit' }, 'Set password'),

@@ -28,7 +28,9 @@ function provisioning(onApplied: () => void): HTMLElement {
       fill(
         result,
         h('p', {}, `Applied ${r.applied} line(s), skipped ${r.skipped}; ${r.changed.length} setting(s) changed.`),
-        r.problems.length ? h('ul', { class: 'form-errors' }, ...r.problems.map((p) => h('li', {}, problemLine(p)))) : null,
+        r.problems.length
+          ? h('ul', { class: 'form-errors' }, ...r.problems.map((p) => h('li', {}, problemLine(p))))
+          : null,
       );
       toast('Autop file applied');
       onApplied();
@@ -43,8 +45,14 @@ function provisioning(onApplied: () => void): HTMLElement {
   };
   return card(
     'Provisioning (autop)',
-    note('Export: every setting with its autop key, as door phones are provisioned in the field (it contains the passwords). Import: strict by default, any problem and nothing changes; lenient applies the valid lines.'),
-    h('p', {}, h('a', { href: '/api/v1/config/autop', download: '', class: 'button', id: 'autop-export' }, 'Export autop file')),
+    note(
+      'Export: every setting with its autop key, as door phones are provisioned in the field (it contains the passwords). Import: strict by default, any problem and nothing changes; lenient applies the valid lines.',
+    ),
+    h(
+      'p',
+      {},
+      h('a', { href: '/api/v1/config/autop', download: '', class: 'button', id: 'autop-export' }, 'Export autop file'),
+    ),
     h(
       'form',
       { class: 'row', onsubmit: upload, 'aria-label': 'Import an autop file' },
@@ -66,7 +74,11 @@ export const networkPage: Page = {
       'form',
       { novalidate: true, class: 'settings', 'aria-label': 'Network and cloud settings' },
       card('Device', ...f.fieldsOf(['identity'])),
-      card('Web server', note('Changing the ports or HTTPS moves the UI: open it at the new address after saving.'), ...f.fieldsOf(['web'])),
+      card(
+        'Web server',
+        note('Changing the ports or HTTPS moves the UI: open it at the new address after saving.'),
+        ...f.fieldsOf(['web']),
+      ),
       card('Direct IP', ...f.fieldsOf(['directIp'])),
       card('SIP network', ...f.fieldsOf(['sip'])),
       card('Cloud', ...f.fieldsOf(['cloud'])),
@@ -76,6 +88,12 @@ export const networkPage: Page = {
       ctx.setConfig(await api.get('/config'));
       location.reload();
     };
-    return { el: pageEl('Network & Cloud', form, provisioning(() => void reload())) };
+    return {
+      el: pageEl(
+        'Network & Cloud',
+        form,
+        provisioning(() => void reload()),
+      ),
+    };
   },
 };

@@ -47,7 +47,9 @@ export function slotTable(
       h(
         'tbody',
         {},
-        ...Array.from({ length: rows }, (_, i) => h('tr', {}, h('td', { class: 'idx' }, String(i + 1)), ...cells(i).map((c) => h('td', {}, c)))),
+        ...Array.from({ length: rows }, (_, i) =>
+          h('tr', {}, h('td', { class: 'idx' }, String(i + 1)), ...cells(i).map((c) => h('td', {}, c))),
+        ),
       ),
     ),
   );

@@ -14,7 +14,9 @@ export const schedulesPage: Page = {
       { novalidate: true, class: 'settings', 'aria-label': 'Schedules' },
       card(
         'Schedules',
-        note('A schedule with a name can be chosen for DND (Call Feature) and for call schedule templates (Intercom > Basic).'),
+        note(
+          'A schedule with a name can be chosen for DND (Call Feature) and for call schedule templates (Intercom > Basic).',
+        ),
         slotTable(
           ['Name', 'Days', 'From', 'To'],
           count,

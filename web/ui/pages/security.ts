@@ -4,13 +4,24 @@ import { fill, fmtTime, h, toast } from '../lib/dom.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
 type Token = { id: string; name: string; createdAt: number; lastUsedAt?: number; hint: string };
-type Info = { model: string; mac: string; version: string; versions: Record<string, string>; uptime: number; web: { certificateFingerprint: string | null; https: boolean; httpsPort: number } };
+type Info = {
+  model: string;
+  mac: string;
+  version: string;
+  versions: Record<string, string>;
+  uptime: number;
+  web: { certificateFingerprint: string | null; https: boolean; httpsPort: number };
+};
 
 function passwordCard(): HTMLElement {
   const input = (id: string, label: string, auto: string) => {
     const el = h('input', { id, name: id, type: 'password', autocomplete: auto });
     const err = h('p', { class: 'error', id: `e-${id}`, role: 'alert', hidden: true });
-    return { el, err, field: h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'control' }, el), err) };
+    return {
+      el,
+      err,
+      field: h('div', { class: 'field' }, h('label', { for: id }, label), h('div', { class: 'control' }, el), err),
+    };
   };
   const cur = input('pw-current', 'Current password', 'current-password');
   const next = input('pw-new', 'New password', 'new-password');
@@ -34,13 +45,29 @@ function passwordCard(): HTMLElement {
       target.err.hidden = false;
     }
   };
-  return card('Admin password', h('form', { novalidate: true, onsubmit: submit, 'aria-label': 'Change the admin password' }, cur.field, next.field, again.field, h('button', { type: 'submit', class: 'primary' }, 'Change password')));
+  return card(
+    'Admin password',
+    h(
+      'form',
+      { novalidate: true, onsubmit: submit, 'aria-label': 'Change the admin password' },
+      cur.field,
+      next.field,
+      again.field,
+      h('button', { type: 'submit', class: 'primary' }, 'Change password'),
+    ),
+  );
 }
 
 function tokensCard(): HTMLElement {
   const list = h('div');
   const shown = h('div', { class: 'token-shown', role: 'status' });
-  const name = h('input', { id: 'token-name', name: 'token-name', type: 'text', placeholder: 'e.g. Home Assistant', autocomplete: 'off' });
+  const name = h('input', {
+    id: 'token-name',
+    name: 'token-name',
+    type: 'text',
+    placeholder: 'e.g. Home Assistant',
+    autocomplete: 'off',
+  });
   const err = h('p', { class: 'error', id: 'e-token-name', role: 'alert', hidden: true });
   const load = async () => {
     const r = await api.get<{ tokens: Token[] }>('/auth/tokens');
@@ -80,7 +107,11 @@ function tokensCard(): HTMLElement {
     try {
       const r = await api.post<{ token: string; info: Token }>('/auth/tokens', { name: name.value });
       name.value = '';
-      fill(shown, h('p', {}, `Token "${r.info.name}" (shown once, copy it now):`), h('code', { class: 'secret', id: 'new-token' }, r.token));
+      fill(
+        shown,
+        h('p', {}, `Token "${r.info.name}" (shown once, copy it now):`),
+        h('code', { class: 'secret', id: 'new-token' }, r.token),
+      );
       void load();
     } catch (e2) {
       const p = e2 instanceof ApiFailure ? e2.problems[0] : undefined;
@@ -91,9 +122,17 @@ function tokensCard(): HTMLElement {
   void load();
   return card(
     'API tokens',
-    note('Integrators send a token as "Authorization: Bearer <token>". A token can do everything the admin can, except manage tokens and the password.'),
+    note(
+      'Integrators send a token as "Authorization: Bearer <token>". A token can do everything the admin can, except manage tokens and the password.',
+    ),
     list,
-    h('form', { class: 'row', novalidate: true, onsubmit: create, 'aria-label': 'Create an API token' }, h('label', { for: 'token-name' }, 'Name'), name, h('button', { type: 'submit', class: 'primary' }, 'Create token')),
+    h(
+      'form',
+      { class: 'row', novalidate: true, onsubmit: create, 'aria-label': 'Create an API token' },
+      h('label', { for: 'token-name' }, 'Name'),
+      name,
+      h('button', { type: 'submit', class: 'primary' }, 'Create token'),
+    ),
     err,
     shown,
   );

@@ -6,8 +6,27 @@ import { api } from '../lib/api.ts';
 import { fill, fmtClock, h, toast } from '../lib/dom.ts';
 import type { Live } from '../lib/live.ts';
 
-export type Relay = { id: number; index: number; name: string; enabled: boolean; mode: string; on: boolean; changedAt: number; error?: string };
-export type Input = { id: number; index: number; name: string; role: string; enabled: boolean; active: boolean; changedAt: number; line: string; error?: string };
+export type Relay = {
+  id: number;
+  index: number;
+  name: string;
+  enabled: boolean;
+  mode: string;
+  on: boolean;
+  changedAt: number;
+  error?: string;
+};
+export type Input = {
+  id: number;
+  index: number;
+  name: string;
+  role: string;
+  enabled: boolean;
+  active: boolean;
+  changedAt: number;
+  line: string;
+  error?: string;
+};
 export type SimLine = { line: string; direction: 'input' | 'output' | 'unused'; active: boolean };
 export type Registration = { account: string; label: string; state: string; reason?: string; code?: number };
 export type Status = {
@@ -106,7 +125,19 @@ export function relaysView(state: DoorState): HTMLElement {
               { 'data-relay': r.id, 'data-on': String(r.on) },
               h('td', {}, String(r.id)),
               h('td', {}, r.name),
-              h('td', {}, !r.enabled ? h('span', { class: 'badge' }, 'disabled') : r.error ? h('span', { class: 'badge bad', title: r.error }, 'error') : h('span', { class: `badge ${r.on ? 'on' : ''}`, 'data-state': r.on ? 'on' : 'off' }, r.on ? 'ON' : 'OFF')),
+              h(
+                'td',
+                {},
+                !r.enabled
+                  ? h('span', { class: 'badge' }, 'disabled')
+                  : r.error
+                    ? h('span', { class: 'badge bad', title: r.error }, 'error')
+                    : h(
+                        'span',
+                        { class: `badge ${r.on ? 'on' : ''}`, 'data-state': r.on ? 'on' : 'off' },
+                        r.on ? 'ON' : 'OFF',
+                      ),
+              ),
               h('td', { class: 'muted' }, fmtClock(r.changedAt)),
               h(
                 'td',
@@ -117,7 +148,11 @@ export function relaysView(state: DoorState): HTMLElement {
                         h('button', { type: 'button', onclick: () => void call(`/relays/${r.id}/on`) }, 'On'),
                         h('button', { type: 'button', onclick: () => void call(`/relays/${r.id}/off`) }, 'Off'),
                       ]
-                    : h('button', { type: 'button', 'data-trigger': r.id, onclick: () => void call(`/relays/${r.id}/trigger`) }, 'Open')
+                    : h(
+                        'button',
+                        { type: 'button', 'data-trigger': r.id, onclick: () => void call(`/relays/${r.id}/trigger`) },
+                        'Open',
+                      )
                   : null,
               ),
             ),
@@ -140,7 +175,11 @@ export function inputsView(state: DoorState, dev: boolean): HTMLElement {
       h(
         'table',
         { class: 'inputs', 'aria-label': 'Inputs' },
-        h('thead', {}, h('tr', {}, ...['Input', 'Name', 'Role', 'State', 'Since', sim ? 'Simulate' : ''].map((t) => h('th', {}, t)))),
+        h(
+          'thead',
+          {},
+          h('tr', {}, ...['Input', 'Name', 'Role', 'State', 'Since', sim ? 'Simulate' : ''].map((t) => h('th', {}, t))),
+        ),
         h(
           'tbody',
           {},
@@ -152,7 +191,19 @@ export function inputsView(state: DoorState, dev: boolean): HTMLElement {
               h('td', {}, String(i.id)),
               h('td', {}, i.name),
               h('td', {}, i.role),
-              h('td', {}, !i.enabled ? h('span', { class: 'badge' }, 'disabled') : i.error ? h('span', { class: 'badge bad', title: i.error }, 'error') : h('span', { class: `badge ${i.active ? 'on' : ''}`, 'data-state': i.active ? 'active' : 'idle' }, i.active ? 'ACTIVE' : 'idle')),
+              h(
+                'td',
+                {},
+                !i.enabled
+                  ? h('span', { class: 'badge' }, 'disabled')
+                  : i.error
+                    ? h('span', { class: 'badge bad', title: i.error }, 'error')
+                    : h(
+                        'span',
+                        { class: `badge ${i.active ? 'on' : ''}`, 'data-state': i.active ? 'active' : 'idle' },
+                        i.active ? 'ACTIVE' : 'idle',
+                      ),
+              ),
               h('td', { class: 'muted' }, fmtClock(i.changedAt)),
               h(
                 'td',
@@ -167,7 +218,8 @@ export function inputsView(state: DoorState, dev: boolean): HTMLElement {
                         'aria-pressed': String(line.active),
                         'aria-label': `${line.active ? 'Release' : 'Press'} ${line.line}`,
                         title: `simulated line ${line.line}`,
-                        onclick: () => void call(`/sim/lines/${encodeURIComponent(line.line)}/${line.active ? 'release' : 'press'}`),
+                        onclick: () =>
+                          void call(`/sim/lines/${encodeURIComponent(line.line)}/${line.active ? 'release' : 'press'}`),
                       },
                       line.active ? 'Release' : 'Press',
                     )
@@ -203,7 +255,15 @@ export function registrationsView(state: DoorState): HTMLElement {
               { 'data-account': r.account },
               h('td', {}, r.account),
               h('td', {}, r.label),
-              h('td', {}, h('span', { class: `badge ${r.state === 'registered' ? 'on' : r.state === 'failed' ? 'bad' : ''}` }, r.state)),
+              h(
+                'td',
+                {},
+                h(
+                  'span',
+                  { class: `badge ${r.state === 'registered' ? 'on' : r.state === 'failed' ? 'bad' : ''}` },
+                  r.state,
+                ),
+              ),
               h('td', {}, r.reason ?? ''),
             ),
           ),

@@ -72,11 +72,23 @@ export function webCallPanel(ctx: PageContext): { el: HTMLElement; leave: () => 
     'select',
     { id: 'wc-account', name: 'account' },
     ...accounts.map((a, i) =>
-      a.enabled ? h('option', { value: String(i + 1) }, `Account ${i + 1}${a.label ? ` (${a.label})` : a.user ? ` (${a.user}@${a.server})` : ''}`) : null,
+      a.enabled
+        ? h(
+            'option',
+            { value: String(i + 1) },
+            `Account ${i + 1}${a.label ? ` (${a.label})` : a.user ? ` (${a.user}@${a.server})` : ''}`,
+          )
+        : null,
     ),
     directIp ? h('option', { value: '' }, 'Direct IP') : null,
   );
-  const target = h('input', { id: 'wc-target', name: 'target', type: 'text', placeholder: 'number, SIP URI or IP address', autocomplete: 'off' });
+  const target = h('input', {
+    id: 'wc-target',
+    name: 'target',
+    type: 'text',
+    placeholder: 'number, SIP URI or IP address',
+    autocomplete: 'off',
+  });
   const error = h('p', { class: 'error', id: 'e-wc-target', role: 'alert', hidden: true });
   const dial = async (e: Event) => {
     e.preventDefault();
@@ -84,16 +96,19 @@ export function webCallPanel(ctx: PageContext): { el: HTMLElement; leave: () => 
     try {
       await api.post('/calls', { target: target.value, account: account.value || null });
     } catch (err) {
-      error.textContent = err instanceof ApiFailure && err.problems[0] ? `${err.problems[0].key}: ${err.problems[0].message}` : (err as Error).message;
+      error.textContent =
+        err instanceof ApiFailure && err.problems[0]
+          ? `${err.problems[0].key}: ${err.problems[0].message}`
+          : (err as Error).message;
       error.hidden = false;
     }
   };
   const keypad = h(
     'div',
     { class: 'keypad', role: 'group', 'aria-label': 'DTMF keypad' },
-    ...'123456789*0#'.split('').map((d) =>
-      h('button', { type: 'button', 'data-digit': d, onclick: () => void sendDigit(d) }, d),
-    ),
+    ...'123456789*0#'
+      .split('')
+      .map((d) => h('button', { type: 'button', 'data-digit': d, onclick: () => void sendDigit(d) }, d)),
   );
   const sendDigit = async (d: string) => {
     const call = store.list().find((c) => c.state === 'established');

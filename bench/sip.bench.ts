@@ -1,0 +1,248 @@
+/**
+ * SIP engine benchmarks, each next to its reference measured in the same run:
+ * - dial() to INVITE received at the far end, p50/p99 over 50 calls, against a bare ctrl_tcp client
+ *   driving a second baresip (same config) directly; the calls of both alternate;
+ * - engine start to registered at kamailio, against spawn + connect + uanew by hand;
+ * - SIGKILL of baresip to registered again;
+ * - RSS at idle of the agent process (`portier run`) and of its baresip, next to a bare node process.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RealClock, silentLogger } from '../core/index.ts';
+import { buildConfig, DEFAULT_MODULE_PATH, listModules } from '../sip/baresip/config-file.ts';
+import { BaresipEngine, type EngineSettings } from '../sip/index.ts';
+import { pbxAccount, startEngine } from '../test/harness/engine.ts';
+import { startKamailio } from '../test/harness/kamailio.ts';
+import { freeRtpRange, freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
+import { startProcess, stopAll } from '../test/harness/processes.ts';
+import { RawCtrl, type RawEvent } from '../test/harness/raw-ctrl.ts';
+import { SipSink } from '../test/harness/sip-sink.ts';
+import { fmt, median, percentile } from './lib/stats.ts';
+
+const CALLS = 50;
+const WARMUP = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const line = (name: string, value: string, ref: string) =>
+  console.log(`${name.padEnd(52)} ${value.padStart(22)}   reference: ${ref}`);
+
+/** A baresip with the engine's config, driven by a bare ctrl_tcp client. */
+async function bareBaresip(settings: EngineSettings, dir: string) {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ctrlPort = await freeTcpPort();
+  const modules = await listModules(DEFAULT_MODULE_PATH);
+  await writeFile(join(dir, 'config'), buildConfig({ settings, ctrlPort, modulePath: DEFAULT_MODULE_PATH, modules }));
+  await writeFile(join(dir, 'accounts'), '');
+  const proc = startProcess('bare-baresip', 'baresip', ['-f', dir]);
+  const events: RawEvent[] = [];
+  const waiters = new Set<() => void>();
+  const ctrl = await RawCtrl.connect(ctrlPort, (e) => {
+    events.push(e);
+    for (const w of [...waiters]) w();
+  });
+  const waitEvent = (type: string) =>
+    new Promise<RawEvent>((resolve) => {
+      const from = events.length;
+      const check = () => {
+        const e = events.slice(from).find((x) => x.type === type);
+        if (e) {
+          waiters.delete(check);
+          resolve(e);
+        }
+      };
+      waiters.add(check);
+    });
+  return { proc, ctrl, waitEvent };
+}
+
+async function settingsFor(): Promise<EngineSettings> {
+  const [rtpPortMin, rtpPortMax] = await freeRtpRange(20);
+  return {
+    listenAddress: '127.0.0.1',
+    sipPort: await freeSipPort(2),
+    rtpPortMin,
+    rtpPortMax,
+    audioDevice: '',
+    directIp: true,
+    displayName: 'Bench',
+  };
+}
+
+function rssKb(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
+}
+
+const work = await mkdtemp(join(tmpdir(), 'portier-bench-sip-'));
+const pbx = await startKamailio({ subscribers: 2 });
+try {
+  // ---- dial() → INVITE at the far end ----
+  const sink = await SipSink.start(486);
+  const target = `sip:sink@127.0.0.1:${sink.port}`;
+  const engine = new BaresipEngine(await settingsFor(), {
+    log: silentLogger(),
+    clock: new RealClock(),
+    dir: join(work, 'engine'),
+  });
+  await engine.start();
+  const bareSettings = await settingsFor();
+  const bare = await bareBaresip(bareSettings, join(work, 'bare'));
+  const ua = `sip:bench@127.0.0.1:${bareSettings.sipPort}`;
+  await bare.ctrl.cmd('uanew', `<${ua}>;regint=0`);
+
+  const viaEngine: number[] = [];
+  const viaBare: number[] = [];
+  for (let i = 0; i < CALLS + WARMUP; i++) {
+    {
+      const arrived = sink.next();
+      const t0 = performance.now();
+      const call = engine.dial(target);
+      const a = await arrived;
+      if (i >= WARMUP) viaEngine.push(a.at - t0);
+      await new Promise<void>((resolve) => {
+        const off = engine.events.on('call.closed', (p) => {
+          if (p.call.id === call.id) {
+            off();
+            resolve();
+          }
+        });
+      });
+    }
+    {
+      const arrived = sink.next();
+      const closed = bare.waitEvent('CALL_CLOSED');
+      const t0 = performance.now();
+      void bare.ctrl.send(['uafind', ua], ['dial', target]);
+      const a = await arrived;
+      if (i >= WARMUP) viaBare.push(a.at - t0);
+      await closed;
+    }
+  }
+  const p50e = median(viaEngine);
+  const p50b = median(viaBare);
+  line(
+    `dial() → INVITE at the far end, ${CALLS} calls`,
+    `p50 ${fmt(p50e)} p99 ${fmt(percentile(viaEngine, 99))}`,
+    `bare ctrl_tcp client: p50 ${fmt(p50b)} p99 ${fmt(percentile(viaBare, 99))}`,
+  );
+  console.log(
+    `${'  the engine adds at p50'.padEnd(52)} ${fmt(p50e - p50b).padStart(22)}   (limit 1 ms: ${p50e - p50b <= 1 ? 'met' : 'NOT met'})`,
+  );
+  sink.close();
+  await engine.stop();
+  bare.ctrl.close();
+  await bare.proc.stop();
+
+  // ---- engine start → registered ----
+  const sub = pbx.subscribers[0]!;
+  const startRuns: number[] = [];
+  const bareRuns: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const e = await startEngine({ accounts: [pbxAccount(pbx, sub)] });
+    await e.waitFor('registration', (r) => r.state === 'registered');
+    startRuns.push(performance.now() - t0);
+    await e.stop();
+
+    const dir = join(work, `bare-reg-${i}`);
+    const t1 = performance.now();
+    const b = await bareBaresip(await settingsFor(), dir);
+    const ok = b.waitEvent('REGISTER_OK');
+    await b.ctrl.cmd('uanew', `<sip:${sub.user}@127.0.0.1:${pbx.port}>;auth_pass=${sub.password};regint=60`);
+    await ok;
+    bareRuns.push(performance.now() - t1);
+    b.ctrl.close();
+    await b.proc.stop();
+  }
+  line(
+    'engine start → registered (median of 5)',
+    fmt(median(startRuns)),
+    `spawn + connect + uanew by hand: ${fmt(median(bareRuns))}`,
+  );
+
+  // ---- SIGKILL → registered again ----
+  const e = await startEngine({ accounts: [pbxAccount(pbx, sub)] });
+  await e.waitFor('registration', (r) => r.state === 'registered');
+  const recover: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const from = e.events.length;
+    const t0 = performance.now();
+    process.kill(e.engine.pid!, 'SIGKILL');
+    await e.waitFor('registration', (r) => r.state === 'registered', 30_000, from);
+    recover.push(performance.now() - t0);
+    await sleep(200);
+  }
+  line(
+    'SIGKILL of baresip → registered again (5 kills)',
+    `median ${fmt(median(recover))} max ${fmt(Math.max(...recover))}`,
+    'requirement: within 3 s',
+  );
+  const baresipRss = await rssKb(e.engine.pid!);
+  await e.stop();
+
+  // ---- RSS at idle: a real agent (portier run) with one registered account ----
+  const dataDir = join(work, 'agent');
+  const sipPort = await freeSipPort(2);
+  const webPort = await freeTcpPort();
+  const cli = ['--import', 'tsx', 'agent/cli.ts'];
+  execFileSync(
+    'node',
+    [
+      ...cli,
+      'config',
+      'set',
+      '--data-dir',
+      dataDir,
+      `Config.Settings.DIRECTIP.Port=${sipPort}`,
+      `Config.Settings.WEB.Port=${webPort}`,
+      'Config.Account1.GENERAL.Enable=1',
+      `Config.Account1.GENERAL.UserName=${sub.user}`,
+      `Config.Account1.GENERAL.Pwd=${sub.password}`,
+      `Config.Account1.SIP.Server=127.0.0.1`,
+      `Config.Account1.SIP.Port=${pbx.port}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const agent = startProcess('agent', 'node', [
+    ...cli,
+    'run',
+    '--data-dir',
+    dataDir,
+    '--sip-address',
+    '127.0.0.1',
+    '--bind',
+    '127.0.0.1',
+  ]);
+  await agent.waitForOutput(/"state":"registered"|registered/, 20_000).catch(() => undefined);
+  await sleep(3000);
+  const children = (await readFile(`/proc/${agent.pid}/task/${agent.pid}/children`, 'utf8'))
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  let agentBaresip = 0;
+  for (const pid of children) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.startsWith('baresip')) agentBaresip = pid;
+  }
+  const agentRss = await rssKb(agent.pid);
+  const agentBaresipRss = agentBaresip ? await rssKb(agentBaresip) : 0;
+  await agent.stop(5000);
+  const bareNode = spawn('node', ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await sleep(500);
+  const nodeRss = await rssKb(bareNode.pid!);
+  bareNode.kill('SIGKILL');
+  line(
+    'RSS at idle: agent process (portier run)',
+    `${(agentRss / 1024).toFixed(1)} MB`,
+    `bare node process: ${(nodeRss / 1024).toFixed(1)} MB`,
+  );
+  line(
+    'RSS at idle: its baresip (1 registered account)',
+    `${(agentBaresipRss / 1024).toFixed(1)} MB`,
+    `baresip of the engine above: ${(baresipRss / 1024).toFixed(1)} MB`,
+  );
+} finally {
+  await pbx.stop();
+  await stopAll();
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,227 @@
+/**
+ * The emulated door phone under QEMU (TCG): the agent, started by the image's init, drives gpio-sim
+ * lines through the gpiod driver (GPIO character device v2 via koffi). One VM serves every check,
+ * in order. Inputs are driven and outputs read over the virtio-serial control channel; the agent's
+ * behaviour is read from its log on the serial console. Times are measured with the VM's clock and
+ * checked only against the hold time, with a tolerance fit for TCG.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { buildImage, DoorPhoneVm } from './vm.ts';
+
+/** Default config: relay A (Door) holds 3 s; exit button opens relay 1; inputs debounce 50 ms. */
+const HOLD_S = 3;
+/** TCG is slow and the host is shared: the pulse may end late, never early. */
+const HOLD_TOLERANCE_S = { early: 0.1, late: 2.0 };
+
+type LogLine = { level: number; time: number; msg: string; module?: string; [k: string]: unknown };
+
+let vm: DoorPhoneVm;
+
+/** The agent's pino lines on the console since a mark. */
+function logs(since = 0): LogLine[] {
+  return vm.lines(since).flatMap((l) => {
+    if (!l.startsWith('{')) return [];
+    try {
+      return [JSON.parse(l) as LogLine];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function agentPid(): Promise<number> {
+  return Number((await vm.sh('cat /run/portier-agent.pid')).trim());
+}
+
+describe('emulated door phone (QEMU, gpiod on gpio-sim)', () => {
+  before(async () => {
+    buildImage();
+    const t0 = Date.now();
+    vm = await DoorPhoneVm.boot({ forward: { http: 8080, probe: 8099 } });
+    const booted = Date.now() - t0;
+    await vm.waitForConsole(/"msg":"relays and inputs ready"/, { timeoutMs: 180_000 });
+    const hal = Date.now() - t0;
+    // Every part started: while the others start, CPU-bound JS under TCG delays the agent's timers.
+    await vm.waitForConsole(/"msg":"agent running"/, { timeoutMs: 180_000 });
+    console.log(`# QEMU start -> VM ready ${booted} ms, -> HAL ready ${hal} ms, -> agent running ${Date.now() - t0} ms`);
+  });
+
+  after(async () => {
+    await vm?.stop();
+  });
+
+  it('boots with a gpio-sim chip named as the config, and the agent holds every line', async () => {
+    const lines = (await vm.sh('gpio-sim lines')).trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.split(' ')[0]),
+      ['RELAY_A', 'RELAY_B', 'RELAY_C', 'PUSH_BUTTON', 'EXIT_BUTTON', 'DOOR_CONTACT', 'INPUT_D'],
+    );
+    for (const l of lines) assert.match(l, / 0$/, `every line inactive: ${l}`);
+    const ready = logs().find((l) => l.msg === 'relays and inputs ready') as LogLine;
+    assert.equal(ready.driver, 'gpiod');
+    assert.deepEqual(ready.relays, ['Door: ok', 'Gate: ok', 'Light: ok']);
+    assert.deepEqual(ready.inputs, ['Push button: ok', 'Exit button: ok', 'Door contact: ok', 'Input D: disabled']);
+    const used = await vm.sh('cat /sys/kernel/debug/gpio 2>/dev/null || true');
+    if (used) assert.match(used, /RELAY_A.*portier/);
+  });
+
+  it('an exit button press pulses its relay line for the hold time', async () => {
+    const mark = vm.mark();
+    // press, then watch the relay line from inside the VM (no round trip between the edges)
+    const out = await vm.sh(
+      'gpio-sim press EXIT_BUTTON && gpio-sim wait RELAY_A 1 10000 && gpio-sim release EXIT_BUTTON && gpio-sim wait RELAY_A 0 20000',
+      60_000,
+    );
+    const [on, off] = out
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1]));
+    const held = (off as number) - (on as number);
+    const agent = logs(mark).filter((l) => l.msg.startsWith('relay Door'));
+    assert.deepEqual(
+      agent.map((l) => [l.msg, l.by]),
+      [
+        ['relay Door on', 'input Exit button'],
+        ['relay Door off', 'input Exit button'],
+      ],
+    );
+    const heldByLog = ((agent[1] as LogLine).time - (agent[0] as LogLine).time) / 1000;
+    console.log(
+      `# relay A held ${held.toFixed(2)} s on the line (agent log: ${heldByLog.toFixed(3)} s); nominal ${HOLD_S} s`,
+    );
+    assert.ok(held >= HOLD_S - HOLD_TOLERANCE_S.early, `held ${held} s`);
+    assert.ok(held <= HOLD_S + HOLD_TOLERANCE_S.late, `held ${held} s`);
+    const press = logs(mark).find((l) => l.msg === 'input Exit button active');
+    assert.ok(press, 'the press was reported');
+  });
+
+  it('a bouncy push button gives one press and one release', async () => {
+    const mark = vm.mark();
+    const burst = await vm.gpio.bounce('PUSH_BUTTON', 10); // 10 alternating pulls, ending pressed
+    await vm.waitForConsole(/"msg":"input Push button active"/, { since: mark, timeoutMs: 10_000 });
+    await delay(1000); // anything else the burst might still produce
+    await vm.gpio.release('PUSH_BUTTON');
+    await vm.waitForConsole(/"msg":"input Push button inactive"/, { since: mark, timeoutMs: 10_000 });
+    await delay(1000);
+    const events = logs(mark).filter((l) => l.msg.startsWith('input Push button'));
+    console.log(`# ${burst.trim()} (VM uptime, 10 ms resolution)`);
+    assert.deepEqual(
+      events.map((e) => e.active),
+      [true, false],
+    );
+  });
+
+  it('forwards guest TCP ports to 127.0.0.1 (restrict=on user networking)', async (t) => {
+    await vm.sh('mkdir -p /tmp/www && echo probe-ok > /tmp/www/index.html && httpd -p 8099 -h /tmp/www');
+    const body = await (await fetch(vm.url('probe', '/index.html'))).text();
+    assert.equal(body.trim(), 'probe-ok');
+    await vm.sh('kill $(pidof httpd)');
+    // The agent's own web port, when its web part serves one.
+    let status: number | undefined;
+    for (let i = 0; i < 30 && status === undefined; i++) {
+      status = await fetch(vm.url('http', '/')).then(
+        (r) => r.status,
+        () => undefined,
+      );
+      if (status === undefined) await delay(1000);
+    }
+    if (status === undefined) t.skip('the agent serves nothing on 8080 yet');
+    else assert.ok(status >= 200 && status < 500, `agent web answered ${status}`);
+  });
+
+  it('has baresip with its modules, startable as an indoor monitor', async () => {
+    const mods = Number((await vm.sh('ls /usr/lib/baresip/modules | wc -l')).trim());
+    assert.ok(mods > 50, `${mods} baresip modules`);
+    await vm.sh(
+      [
+        'mkdir -p /tmp/im',
+        `printf '%s\\n' 'sip_listen 127.0.0.1:5090' 'ctrl_tcp_listen 127.0.0.1:4455' 'module_path /usr/lib/baresip/modules' 'module g711.so' 'module ausine.so' 'module aubridge.so' 'module_tmp account.so' 'module_app ctrl_tcp.so' 'audio_source ausine,440' 'audio_player aubridge,nullplay' 'audio_alert aubridge,nullalert' 'statmode_default off' > /tmp/im/config`,
+        'echo "<sip:monitor@127.0.0.1:5090>;regint=0;answermode=auto" > /tmp/im/accounts',
+        'baresip -f /tmp/im > /tmp/im/log 2>&1 &',
+        'echo $! > /tmp/im/pid',
+      ].join('\n'),
+    );
+    const listening = await vm.run(
+      'for i in $(seq 100); do netstat -ltn | grep -q 127.0.0.1:4455 && exit 0; usleep 100000; done; cat /tmp/im/log; exit 1',
+    );
+    assert.equal(listening.code, 0, `baresip ctrl_tcp did not listen: ${listening.output}`);
+    await vm.sh('kill $(cat /tmp/im/pid)');
+  });
+
+  it('SIGTERM: the agent drives its relays inactive, releases its lines and exits 0; init restarts it', async () => {
+    const mark = vm.mark();
+    await vm.sh(
+      'gpio-sim press EXIT_BUTTON && gpio-sim wait RELAY_A 1 10000 && gpio-sim release EXIT_BUTTON && kill -TERM $(cat /run/portier-agent.pid)',
+      60_000,
+    );
+    await vm.waitForConsole(/portier-vm: the agent exited/, { since: mark, timeoutMs: 30_000 });
+    assert.equal(await vm.gpio.get('RELAY_A'), 0);
+    const stop = logs(mark).filter((l) => l.msg.startsWith('relay Door') || l.msg === 'stopping');
+    assert.deepEqual(
+      stop.map((l) => [l.msg, l.by]),
+      [
+        ['relay Door on', 'input Exit button'],
+        ['stopping', undefined],
+        ['relay Door off', 'agent stopping'],
+      ],
+    );
+    assert.ok(vm.lines(mark).some((l) => l === 'portier-vm: the agent exited (status 0)'));
+    await vm.waitForConsole(/"msg":"agent running"/, { since: mark, timeoutMs: 180_000 });
+  });
+
+  it('after a SIGKILL with a relay energized, the restarted agent leaves the relay line inactive', async () => {
+    const before = await agentPid();
+    const mark = vm.mark();
+    const out = await vm.sh(
+      'gpio-sim press EXIT_BUTTON && gpio-sim wait RELAY_A 1 10000 && kill -9 $(cat /run/portier-agent.pid) && gpio-sim get RELAY_A',
+      60_000,
+    );
+    console.log(`# relay line right after the SIGKILL: ${out.trim().split('\n').pop()}`);
+    await vm.gpio.release('EXIT_BUTTON');
+    await vm.waitForConsole(/portier-vm: starting the agent \(start 3/, { since: mark, timeoutMs: 30_000 });
+    assert.equal(await vm.gpio.get('RELAY_A'), 0, 'inactive while the agent restarts');
+    await vm.waitForConsole(/"msg":"relays and inputs ready"/, { since: mark, timeoutMs: 120_000 });
+    assert.equal(await vm.gpio.get('RELAY_A'), 0, 'inactive once the agent holds it again');
+    assert.notEqual(await agentPid(), before, 'a new agent process');
+    // and the restarted agent works
+    const again = await vm.sh(
+      'gpio-sim press EXIT_BUTTON && gpio-sim wait RELAY_A 1 10000 && gpio-sim release EXIT_BUTTON',
+    );
+    assert.match(again, /^1 /);
+    await vm.gpio.wait('RELAY_A', 0, 20_000);
+  });
+
+  it('a config naming a missing line: the agent reports the line by name and keeps running', async () => {
+    const pid = await agentPid();
+    const mark = vm.mark();
+    // the bundled CLI, in the VM; enabling input D (active low) also makes the agent request its input lines again
+    await vm.sh('portier config set relays.2.line=NO_SUCH_LINE inputs.3.enabled=true inputs.3.activeLevel=low', 120_000);
+    const error = await vm.waitForConsole(/NO_SUCH_LINE/, { since: mark, timeoutMs: 60_000 });
+    const entry = JSON.parse(error) as LogLine;
+    assert.equal(entry.level, 50, 'logged as an error');
+    assert.match(entry.msg, /relay 3 \(Light\).*GPIO line NO_SUCH_LINE: not found/);
+    const summary = await vm.waitForConsole(/"msg":"relays and inputs reconfigured"/, {
+      since: mark,
+      timeoutMs: 30_000,
+    });
+    const s = JSON.parse(summary) as LogLine;
+    assert.deepEqual((s.relays as string[]).slice(0, 2), ['Door: ok', 'Gate: ok']);
+    assert.match((s.relays as string[])[2] as string, /^Light: GPIO line NO_SUCH_LINE: not found/);
+    // the same agent goes on: the exit button still opens the door
+    const out = await vm.sh(
+      'gpio-sim press EXIT_BUTTON && gpio-sim wait RELAY_A 1 10000 && gpio-sim release EXIT_BUTTON',
+    );
+    assert.match(out, /^1 /);
+    // input D, active low, rests pulled down (= active) since boot: pull up = inactive, down = active
+    await vm.waitForConsole(/"msg":"relays and inputs reconfigured"/, { since: mark, timeoutMs: 30_000 });
+    const d = vm.mark();
+    await vm.sh('gpio-sim pull INPUT_D up');
+    await vm.waitForConsole(/"msg":"input Input D inactive"/, { since: d, timeoutMs: 10_000 });
+    await vm.sh('gpio-sim pull INPUT_D down');
+    await vm.waitForConsole(/"msg":"input Input D active"/, { since: d, timeoutMs: 10_000 });
+    assert.equal(await agentPid(), pid, 'no restart');
+    assert.equal((await vm.sh('cat /run/portier-agent.starts')).trim(), '3');
+  });
+});

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildConfig, writeConfigDir } from '../../sip/baresip/config-file.ts';
+import type { EngineSettings } from '../../sip/index.ts';
+
+const settings: EngineSettings = {
+  listenAddress: '127.0.0.1',
+  sipPort: 5070,
+  rtpPortMin: 11800,
+  rtpPortMax: 12000,
+  audioDevice: '',
+  directIp: true,
+  displayName: 'Front door',
+};
+
+describe('baresip config', () => {
+  it('headless: tone source, no playback, G.711 then the optional codecs present, ctrl_tcp on 127.0.0.1 only', () => {
+    const text = buildConfig({ settings, ctrlPort: 4567, modulePath: '/m', modules: new Set(['opus.so', 'srtp.so']) });
+    const lines = text.split('\n');
+    for (const l of [
+      'sip_listen 127.0.0.1:5070',
+      'net_interface 127.0.0.1',
+      'rtp_ports 11800-12000',
+      'audio_source ausine,440',
+      'audio_player aubridge,nullplay',
+      'module srtp.so',
+      'module_app ctrl_tcp.so',
+      'ctrl_tcp_listen 127.0.0.1:4567',
+      'statmode_default off',
+    ])
+      assert.ok(lines.includes(l), l);
+    assert.ok(lines.indexOf('module g711.so') < lines.indexOf('module opus.so'));
+    assert.ok(!lines.includes('module g722.so'), 'absent modules are not loaded');
+    assert.ok(!lines.some((l) => l.startsWith('module') && l.includes('alsa')), 'no ALSA without a device');
+    assert.ok(!lines.some((l) => l.includes('account.so')), 'accounts come over ctrl_tcp');
+  });
+
+  it('on a device: ALSA, all addresses (no net_interface)', () => {
+    const text = buildConfig({
+      settings: { ...settings, listenAddress: '0.0.0.0', audioDevice: 'plughw:0' },
+      ctrlPort: 4567,
+      modulePath: '/m',
+      modules: new Set(),
+    });
+    assert.match(text, /^audio_source alsa,plughw:0$/m);
+    assert.match(text, /^module alsa\.so$/m);
+    assert.doesNotMatch(text, /net_interface/);
+    assert.match(text, /^ctrl_tcp_listen 127\.0\.0\.1:4567$/m);
+  });
+
+  it('writes a private dir: 0700, files 0600', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'portier-cfg-'));
+    try {
+      const dir = join(base, 'baresip');
+      await writeConfigDir(dir, { settings, ctrlPort: 1, modulePath: '/m', modules: new Set() });
+      assert.equal((await stat(dir)).mode & 0o777, 0o700);
+      assert.equal((await stat(join(dir, 'config'))).mode & 0o777, 0o600);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
