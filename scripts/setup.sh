@@ -25,11 +25,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   done
 fi
 
-# npm packages, only when package-lock.json changed since the last install.
+# npm packages from package-lock.json, only when it or package.json changed since the last install.
+# (`npm install`, not `npm ci`: npm 11 writes a lock without the optional packages of other
+# platforms, e.g. Biome's darwin/windows binaries, and `npm ci` then refuses it as out of sync.
+# Install scripts are off by package.json "allowScripts": koffi and esbuild ship prebuilt binaries.)
 stamp=node_modules/.portier-lock-hash
-hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+hash=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$hash" > "$stamp"
 fi

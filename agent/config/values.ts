@@ -33,9 +33,9 @@ export function decodeValue(leaf: Leaf, raw: string): Decoded {
     case 'list': {
       if (text === '') return { ok: true, value: [] };
       const items = text.split(/\s*[,;]\s*/).filter((s) => s !== '');
-      if (m.items) {
-        const bad = items.find((it) => !m.items!.includes(it.toLowerCase()));
-        if (bad) return { ok: false, error: `"${bad}" is not one of ${m.items.join(', ')}` };
+      if (m.choices) {
+        const bad = items.find((it) => !m.choices!.includes(it.toLowerCase()));
+        if (bad) return { ok: false, error: `"${bad}" is not one of ${m.choices.join(', ')}` };
         return { ok: true, value: items.map((it) => it.toLowerCase()) };
       }
       return { ok: true, value: items };

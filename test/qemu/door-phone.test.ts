@@ -45,7 +45,9 @@ describe('emulated door phone (QEMU, gpiod on gpio-sim)', () => {
     const hal = Date.now() - t0;
     // Every part started: while the others start, CPU-bound JS under TCG delays the agent's timers.
     await vm.waitForConsole(/"msg":"agent running"/, { timeoutMs: 180_000 });
-    console.log(`# QEMU start -> VM ready ${booted} ms, -> HAL ready ${hal} ms, -> agent running ${Date.now() - t0} ms`);
+    console.log(
+      `# QEMU start -> VM ready ${booted} ms, -> HAL ready ${hal} ms, -> agent running ${Date.now() - t0} ms`,
+    );
   });
 
   after(async () => {
@@ -197,7 +199,10 @@ describe('emulated door phone (QEMU, gpiod on gpio-sim)', () => {
     const pid = await agentPid();
     const mark = vm.mark();
     // the bundled CLI, in the VM; enabling input D (active low) also makes the agent request its input lines again
-    await vm.sh('portier config set relays.2.line=NO_SUCH_LINE inputs.3.enabled=true inputs.3.activeLevel=low', 120_000);
+    await vm.sh(
+      'portier config set relays.2.line=NO_SUCH_LINE inputs.3.enabled=true inputs.3.activeLevel=low',
+      120_000,
+    );
     const error = await vm.waitForConsole(/NO_SUCH_LINE/, { since: mark, timeoutMs: 60_000 });
     const entry = JSON.parse(error) as LogLine;
     assert.equal(entry.level, 50, 'logged as an error');

@@ -42,7 +42,7 @@ function arbitraryFor(leaf: Leaf): fc.Arbitrary<unknown> {
     case 'enum':
       return fc.constantFrom(...m.values!);
     case 'list':
-      if (m.items) return fc.subarray([...m.items]);
+      if (m.choices) return fc.subarray([...m.choices]);
       return fc.array(m.format === 'ref' ? word(`${ALNUM}_-`, 1, 8) : word(`${ALNUM}*#@.+-_:`, 1, 20), {
         maxLength: range(leaf).maxItems,
       });

@@ -37,8 +37,8 @@ export type FieldMeta = {
   values?: readonly string[];
   /** Enum values as field files write them (`0`, `1`, ...); import accepts both, export writes the code. */
   codes?: readonly string[];
-  /** For lists: the allowed element values (list of enum values). */
-  items?: readonly string[];
+  /** For lists of choices: the allowed element values (named so as not to clash with JSON Schema `items`). */
+  choices?: readonly string[];
   secret?: boolean;
 };
 
@@ -108,20 +108,20 @@ export function text(def: string, m: Common & { format?: TextFormat; max?: numbe
 /** A list of short values, written in autop as one comma-separated value. */
 export function list(
   def: string[],
-  m: Common & { max: number; format?: TextFormat; items?: readonly [string, ...string[]] },
+  m: Common & { max: number; format?: TextFormat; choices?: readonly [string, ...string[]] },
 ) {
-  const element = m.items
-    ? z.enum(m.items, { error: `each must be one of ${m.items.join(', ')}` })
+  const element = m.choices
+    ? z.enum(m.choices, { error: `each must be one of ${m.choices.join(', ')}` })
     : z
         .string()
         .min(1, { error: 'must not contain empty entries' })
         .regex(patterns[m.format ?? 'dial']![0], { error: patterns[m.format ?? 'dial']![1] });
-  const { max, items, ...rest } = m;
+  const { max, choices, ...rest } = m;
   return z
     .array(element)
     .max(max, { error: `must have at most ${max} entries` })
     .default(def)
-    .meta({ ...rest, kind: 'list', format: m.format ?? (items ? undefined : 'dial'), items } satisfies FieldMeta);
+    .meta({ ...rest, kind: 'list', format: m.format ?? (choices ? undefined : 'dial'), choices } satisfies FieldMeta);
 }
 
 /** A fixed number of slots of the same shape (accounts, relays, inputs ...). */

@@ -12,7 +12,7 @@ export const schedule = z.strictObject({
     autop: 'Config.Schedule.SCHEDULE{n}.Name',
     format: 'ref',
   }),
-  days: list([...DAYS], { title: 'Days', autop: 'Config.Schedule.SCHEDULE{n}.Days', max: 7, items: DAYS }),
+  days: list([...DAYS], { title: 'Days', autop: 'Config.Schedule.SCHEDULE{n}.Days', max: 7, choices: DAYS }),
   start: text('00:00', {
     title: 'From',
     description: 'Local time (device time zone).',

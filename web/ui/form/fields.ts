@@ -73,7 +73,7 @@ export function renderField(node: SchemaNode, path: Path, opts: FieldOptions = {
       break;
     }
     case 'list': {
-      const allowed = Array.isArray(node.items) ? node.items : undefined;
+      const allowed = node.choices;
       if (allowed) {
         const boxes = allowed.map((v) => h('input', { type: 'checkbox', value: v, name: key, 'data-key': key }));
         control = h(

@@ -12,8 +12,10 @@ export type SchemaNode = {
   format?: string;
   values?: string[];
   enum?: string[];
-  /** Schema of the elements; for a list of choices, the allowed values. */
-  items?: SchemaNode | string[];
+  /** Schema of the elements. */
+  items?: SchemaNode;
+  /** For a list of choices: the allowed values. */
+  choices?: string[];
   properties?: Record<string, SchemaNode>;
   minimum?: number;
   maximum?: number;
@@ -26,7 +28,7 @@ export function nodeAt(root: SchemaNode, path: Path): SchemaNode | undefined {
   let cur: SchemaNode | undefined = root;
   for (const p of path) {
     if (!cur) return undefined;
-    if (typeof p === 'number') cur = Array.isArray(cur.items) ? undefined : cur.items;
+    if (typeof p === 'number') cur = cur.items;
     else cur = cur.properties?.[p];
   }
   return cur;
