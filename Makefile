@@ -17,7 +17,7 @@ build/ui/manifest.json: $(UI_SOURCES) | setup
 run: setup ui
 	node bin/portier.mjs run --dev --pretty --data-dir $(DATA_DIR)
 
-test: setup ui
+test: setup ui image
 	bash scripts/test.sh all
 
 test-unit: setup

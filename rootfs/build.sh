@@ -2,7 +2,8 @@
 # Builds the emulated door phone for QEMU (x86-64): <build>/out/vmlinux and <build>/out/initrd.cpio.
 #
 #   rootfs/build.sh [--build-dir DIR] [--downloads DIR] [--fetch-only]
-#                                           (default: rootfs/build, <build>/downloads)
+#                                           (default: rootfs/build, and downloads in
+#                                            $PORTIER_CACHE or ~/.cache/portier/downloads, shared by checkouts)
 #
 # Steps (rootfs/steps/): resolve and download the current Debian kernel; build gpio-sim out of tree
 # from Debian's kernel source; assemble the userland (busybox, node, baresip, kernel modules) and the
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
-DOWNLOADS=${DOWNLOADS:-$BUILD/downloads}
+DOWNLOADS=${DOWNLOADS:-${PORTIER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/portier}/downloads}
 mkdir -p "$DOWNLOADS" "$BUILD/stamps" "$BUILD/out"
 DOWNLOADS=$(cd "$DOWNLOADS" && pwd)
 # One build at a time per build dir (test suites may start builds side by side).
