@@ -12,7 +12,7 @@ import { FtpSrv } from 'ftp-srv';
 import { SMTPServer } from 'smtp-server';
 import { PushButtonAction } from '../../agent/features/index.ts';
 import { RealClock } from '../../core/index.ts';
-import { freePort } from '../harness/free-port.ts';
+import { freeTcpPort as freePort } from '../harness/ports.ts';
 import { rig } from '../unit/support/feature-rig.ts';
 
 let dir: string;
