@@ -30,7 +30,10 @@ export async function createAgent(
     const mac = firstMac();
     if (mac) await config.apply({ identity: { mac } }, 'agent');
   }
-  config.events.on('changed', (c) => bus.emit('config.changed', c));
+  config.events.on('changed', (c) => {
+    log.info({ keys: c.keys, source: c.source }, 'config changed');
+    bus.emit('config.changed', c);
+  });
 
   const host = new ModuleHost(log);
   const restart = deps.onRestart ?? (() => log.warn('restart requested, but this agent cannot restart itself'));

@@ -191,6 +191,17 @@ export class BaresipPeer {
     if (!r.ok) throw new Error(`sndcode failed: ${r.data}`);
   }
 
+  /**
+   * Sends DTMF on the call selected last (by answer(), sendDtmf() ...) without selecting it again,
+   * for benchmarks: resolves with the time (performance.now()) the `sndcode` command was written.
+   */
+  async sendDtmfToCurrent(digits: string): Promise<number> {
+    const at = performance.now();
+    const r = await this.#ctrl.cmd('sndcode', digits);
+    if (!r.ok) throw new Error(`sndcode failed: ${r.data}`);
+    return at;
+  }
+
   /** Calls `uri` from its PBX account if registered, else from its direct IP account. */
   async dial(uri: string): Promise<void> {
     const r = await this.#ctrl.send(['uafind', this.aor || this.directUri], ['dial', uri]);

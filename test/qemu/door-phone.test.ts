@@ -19,6 +19,36 @@ type LogLine = { level: number; time: number; msg: string; module?: string; [k: 
 
 let vm: DoorPhoneVm;
 
+/**
+ * The resident at the indoor monitor, as a script on the monitor's ctrl_tcp socket (netstring JSON):
+ * once the call's audio flows it sends the door code '#', and it prints when things happened.
+ */
+const RESIDENT_SCRIPT = `import { connect } from 'node:net';
+const s = connect(4457, '127.0.0.1', () => console.error('connected'));
+const t = {};
+let buf = '';
+const send = (command, params) => {
+  const j = JSON.stringify({ command, params, token: 'r' });
+  s.write(Buffer.byteLength(j) + ':' + j + ',');
+};
+s.on('data', (d) => {
+  buf += d;
+  for (;;) {
+    const c = buf.indexOf(':');
+    if (c < 0) return;
+    const n = Number(buf.slice(0, c));
+    if (buf.length < c + n + 2) return;
+    const m = JSON.parse(buf.slice(c + 1, c + 1 + n));
+    buf = buf.slice(c + n + 2);
+    if (!m.event) continue;
+    if (m.type === 'CALL_INCOMING') t.incoming = Date.now();
+    if (m.type === 'CALL_ESTABLISHED') t.established = Date.now();
+    if (m.type === 'CALL_RTPESTAB' && !t.dtmf) setTimeout(() => { send('sndcode', '#'); t.dtmf = Date.now(); }, 500);
+    if (m.type === 'CALL_CLOSED') { t.closed = Date.now(); console.log(JSON.stringify(t)); process.exit(0); }
+  }
+});
+setTimeout(() => { console.log(JSON.stringify({ ...t, timeout: true })); process.exit(1); }, 120000);`;
+
 /** The agent's pino lines on the console since a mark. */
 function logs(since = 0): LogLine[] {
   return vm.lines(since).flatMap((l) => {
@@ -150,6 +180,71 @@ describe('emulated door phone (QEMU, gpiod on gpio-sim)', () => {
     );
     assert.equal(listening.code, 0, `baresip ctrl_tcp did not listen: ${listening.output}`);
     await vm.sh('kill $(cat /tmp/im/pid)');
+  });
+
+  it('push button → the monitor in the VM rings and answers → its DTMF code opens the door → the call ends after the hang-up-after-open time out', async () => {
+    // An indoor monitor inside the VM (baresip, auto-answer) on the VM's LAN address, as a monitor
+    // on the LAN would be (QEMU user networking gives the guest 10.0.2.15; the agent's baresip,
+    // told to listen on 0.0.0.0, binds that address), and a resident script on the monitor's
+    // control socket that sends the door code once the audio flows, and notes when the call ends.
+    await vm.sh(
+      [
+        'mkdir -p /tmp/mon',
+        `printf '%s\\n' 'sip_listen 10.0.2.15:5092' 'ctrl_tcp_listen 127.0.0.1:4457' 'module_path /usr/lib/baresip/modules' 'module g711.so' 'module ausine.so' 'module aubridge.so' 'module_tmp account.so' 'module_app menu.so' 'module_app ctrl_tcp.so' 'audio_source ausine,440' 'ausrc_srate 48000' 'ausrc_channels 2' 'audio_player aubridge,nullplay' 'audio_alert aubridge,nullalert' 'statmode_default off' > /tmp/mon/config`,
+        'echo "<sip:monitor@10.0.2.15:5092>;regint=0;answermode=auto" > /tmp/mon/accounts',
+        'baresip -f /tmp/mon > /tmp/mon/log 2>&1 &',
+        'echo $! > /tmp/mon/pid',
+        'for i in $(seq 100); do netstat -ltn | grep -q 127.0.0.1:4457 && break; usleep 100000; done',
+        `cat > /tmp/mon/resident.mjs <<'EOF'
+${RESIDENT_SCRIPT}
+EOF`,
+        'node /tmp/mon/resident.mjs > /tmp/mon/resident.out 2>&1 &',
+        'for i in $(seq 200); do grep -q connected /tmp/mon/resident.out && break; usleep 100000; done',
+      ].join('\n'),
+      60_000,
+    );
+    let mark = vm.mark();
+    await vm.sh(
+      'portier config set intercom.pushButton.numbers=sip:monitor@10.0.2.15:5092 intercom.hangUpAfterOpen.enabled=1 intercom.hangUpAfterOpen.type=dtmf intercom.hangUpAfterOpen.timeout=3',
+      60_000,
+    );
+    await vm.waitForConsole(/"msg":"config changed"/, { since: mark, timeoutMs: 30_000 });
+    mark = vm.mark();
+    const out = await vm.sh(
+      'gpio-sim press PUSH_BUTTON && usleep 200000 && gpio-sim release PUSH_BUTTON && gpio-sim wait RELAY_A 1 45000 && gpio-sim wait RELAY_A 0 20000',
+      90_000,
+    );
+    const [on, off] = out
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1]));
+    const held = (off as number) - (on as number);
+    let resident: Record<string, number> = {};
+    for (let i = 0; i < 60 && !resident.closed; i++) {
+      const text = await vm.sh('cat /tmp/mon/resident.out');
+      const line = text.split('\n').find((l) => l.startsWith('{'));
+      if (line) resident = JSON.parse(line);
+      else await delay(500);
+    }
+    await vm.sh('kill $(cat /tmp/mon/pid) 2>/dev/null; true');
+    const hungUpAfter = (resident.closed! - resident.dtmf!) / 1000;
+    console.log(
+      `# push button → monitor answered → '#' → relay A held ${held.toFixed(2)} s; call ended ${hungUpAfter.toFixed(2)} s after the code (time out 3 s)`,
+    );
+    const agent = logs(mark).map((l) => l.msg);
+    for (const msg of [
+      'push button pressed: calling',
+      'DTMF code matched: opening',
+      'relay Door on',
+      'door opened during the call: hanging up after the time out',
+      'relay Door off',
+    ])
+      assert.ok(agent.includes(msg), `agent log has "${msg}"`);
+    assert.ok(resident.established, 'the monitor answered (auto-answer: baresip reports no CALL_INCOMING)');
+    assert.ok(held >= HOLD_S - HOLD_TOLERANCE_S.early && held <= HOLD_S + HOLD_TOLERANCE_S.late, `held ${held} s`);
+    assert.ok(hungUpAfter >= 3 - 0.1 && hungUpAfter <= 3 + 3, `the call ended ${hungUpAfter} s after the code`);
+    const opened = logs(mark).find((l) => l.msg === 'DTMF code matched: opening');
+    assert.equal(opened?.relay, 'Door');
   });
 
   it('SIGTERM: the agent drives its relays inactive, releases its lines and exits 0; init restarts it', async () => {
