@@ -19,10 +19,11 @@ import { runAgent } from './main.ts';
 
 const USAGE = `usage: portier <command> [--data-dir DIR]
 
-  run [--hal sim|gpiod] [--dev] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
-                                    run the agent (--bind: address of the web UI/API;
-                                    --sip-address: address of the SIP engine, default 0.0.0.0,
-                                    127.0.0.1 with --dev)
+  run [--hal sim|gpiod] [--dev [--no-monitor]] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
+                                    run the agent (--dev: development run on 127.0.0.1 with a
+                                    local indoor monitor on port 5070, unless --no-monitor;
+                                    --bind: address of the web UI/API; --sip-address: address of
+                                    the SIP engine; both default 0.0.0.0, 127.0.0.1 with --dev)
   config get [KEY]                  print the config, or one setting (schema path or autop key)
   config set KEY=VALUE...           change settings; all or nothing
   config export                     print the config as an autop file
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       hal: { type: 'string' },
       dev: { type: 'boolean' },
+      'no-monitor': { type: 'boolean' },
       bind: { type: 'string' },
       'sip-address': { type: 'string' },
       'log-level': { type: 'string' },
@@ -68,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
           dataDir,
           hal,
           dev: values.dev ?? false,
+          devMonitor: (values.dev ?? false) && !values['no-monitor'],
           ...(values.bind ? { bind: values.bind } : {}),
           ...(values['sip-address'] ? { sipAddress: values['sip-address'] } : {}),
         },

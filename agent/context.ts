@@ -12,6 +12,8 @@ export type RunOptions = {
   hal: 'sim' | 'gpiod';
   /** Development run: extra conveniences (simulated inputs in the UI, setup code in the log). */
   dev: boolean;
+  /** Dev run: start a local baresip indoor monitor that answers and sends the door code. */
+  devMonitor?: boolean;
   /** Address the web UI and API bind to; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
   bind?: string;
   /** Address the SIP engine listens on; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */

@@ -5,13 +5,14 @@ import { Bus } from './bus.ts';
 import { ConfigStore } from './config/index.ts';
 import type { AgentContext, Part, RunOptions } from './context.ts';
 import { featuresPart } from './features/index.ts';
+import { devMonitorPart } from './parts/dev-monitor.ts';
 import { halPart } from './parts/hal.ts';
 import { logsPart } from './parts/logs.ts';
 import { sipPart } from './parts/sip.ts';
 import { webPart } from './parts/web.ts';
 
 /** The parts of the agent, in start order. */
-const PARTS: Part[] = [halPart, sipPart, logsPart, featuresPart, webPart];
+const PARTS: Part[] = [halPart, sipPart, logsPart, featuresPart, webPart, devMonitorPart];
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 

@@ -39,7 +39,7 @@ export type TestAgent = {
 
 /** Starts an agent with the sim HAL in-process; `config` is applied before start (the web port is always a free one). */
 export async function startAgent(
-  opts: { dev?: boolean; config?: Record<string, unknown>; dataDir?: string } = {},
+  opts: { dev?: boolean; devMonitor?: boolean; config?: Record<string, unknown>; dataDir?: string } = {},
 ): Promise<TestAgent> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'portier-agent-')));
   const port = await freePort();
@@ -81,7 +81,14 @@ export async function startAgent(
     },
   };
   // Everything on 127.0.0.1: the web server (bind) and the SIP engine (sipAddress, read by the SIP part).
-  const options = { dataDir, hal: 'sim' as const, dev: opts.dev ?? true, bind: '127.0.0.1', sipAddress: '127.0.0.1' };
+  const options = {
+    dataDir,
+    hal: 'sim' as const,
+    dev: opts.dev ?? true,
+    devMonitor: opts.devMonitor ?? false,
+    bind: '127.0.0.1',
+    sipAddress: '127.0.0.1',
+  };
   t.agent = await createAgent(options, { log: pino({ level: 'debug' }, sink), onRestart: () => t.restarts++ });
   await t.agent.start();
   return t;
