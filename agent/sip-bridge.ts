@@ -1,17 +1,13 @@
 /** Forwards the SIP engine's events onto the agent bus, under the bus's names. */
 import type { TypedEmitter } from '../core/index.ts';
-import type { SipEvents } from '../sip/engine.ts';
+import { SIP_EVENTS, type SipEvents } from '../sip/index.ts';
 import type { Bus } from './bus.ts';
 
-const CALL_EVENTS = [
-  'call.incoming',
-  'call.outgoing',
-  'call.ringing',
-  'call.established',
-  'call.media',
-  'call.dtmf',
-  'call.closed',
-] as const;
+/** Call events keep their names on the bus. */
+const CALL_EVENTS = SIP_EVENTS.filter((e) => e.startsWith('call.')) as Extract<
+  (typeof SIP_EVENTS)[number],
+  `call.${string}`
+>[];
 
 /** Returns the function that stops forwarding. */
 export function forwardSipEvents(events: TypedEmitter<SipEvents>, bus: Bus): () => void {

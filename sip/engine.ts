@@ -99,6 +99,20 @@ export type SipEvents = {
   'engine.down': { reason: string };
 };
 
+/** Every event name of the engine, for code that forwards or records them all. */
+export const SIP_EVENTS = [
+  'registration',
+  'call.incoming',
+  'call.outgoing',
+  'call.ringing',
+  'call.established',
+  'call.media',
+  'call.dtmf',
+  'call.closed',
+  'engine.ready',
+  'engine.down',
+] as const satisfies readonly (keyof SipEvents)[];
+
 export type DialOptions = {
   /** Account id; undefined = direct IP (target must then be an address or a full SIP URI). */
   account?: string;

@@ -9,6 +9,7 @@ import type { EngineSettings, SipEngine } from './engine.ts';
 export { DEFAULT_DIAL_TIMEOUT_MS } from './baresip/calls.ts';
 export { type BaresipDeps, BaresipEngine } from './baresip/engine.ts';
 export type * from './engine.ts';
+export { SIP_EVENTS } from './engine.ts';
 export { type FakeAction, type FakeOp, FakeSipEngine } from './fake.ts';
 export { EngineSlot } from './slot.ts';
 export { completeTarget, DEFAULT_DIRECT_IP_USER, isAddress, TargetError } from './target.ts';

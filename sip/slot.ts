@@ -3,20 +3,15 @@
  * of the agent keeps the same object and the same event emitter.
  */
 import { TypedEmitter } from '../core/index.ts';
-import type { AccountSpec, CallInfo, DialOptions, Registration, SipEngine, SipEvents } from './engine.ts';
-
-const EVENTS: (keyof SipEvents)[] = [
-  'registration',
-  'call.incoming',
-  'call.outgoing',
-  'call.ringing',
-  'call.established',
-  'call.media',
-  'call.dtmf',
-  'call.closed',
-  'engine.ready',
-  'engine.down',
-];
+import {
+  type AccountSpec,
+  type CallInfo,
+  type DialOptions,
+  type Registration,
+  SIP_EVENTS,
+  type SipEngine,
+  type SipEvents,
+} from './engine.ts';
 
 export class EngineSlot implements SipEngine {
   readonly events = new TypedEmitter<SipEvents>();
@@ -44,7 +39,7 @@ export class EngineSlot implements SipEngine {
   }
 
   #attach(engine: SipEngine): void {
-    for (const name of EVENTS) this.#offs.push(engine.events.on(name, (p) => this.events.emit(name, p as never)));
+    for (const name of SIP_EVENTS) this.#offs.push(engine.events.on(name, (p) => this.events.emit(name, p as never)));
   }
 
   start(): Promise<void> {

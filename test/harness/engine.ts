@@ -11,6 +11,7 @@ import {
   type BaresipDeps,
   BaresipEngine,
   type EngineSettings,
+  SIP_EVENTS,
   type SipEvents,
 } from '../../sip/index.ts';
 import type { Kamailio, Subscriber } from './kamailio.ts';
@@ -62,19 +63,7 @@ export async function startEngine(
   });
   const events: Recorded[] = [];
   const waiters = new Set<() => void>();
-  const names: (keyof SipEvents)[] = [
-    'registration',
-    'call.incoming',
-    'call.outgoing',
-    'call.ringing',
-    'call.established',
-    'call.media',
-    'call.dtmf',
-    'call.closed',
-    'engine.ready',
-    'engine.down',
-  ];
-  for (const event of names) {
+  for (const event of SIP_EVENTS) {
     engine.events.on(event, (payload) => {
       events.push({ event, payload, at: performance.now() } as Recorded);
       for (const w of [...waiters]) w();

@@ -1,23 +1,10 @@
 /** Call log and door log, newest first, paged. Every text is shown as text (caller names are untrusted). */
+import type { CallLogEntry as CallEntry, DoorLogEntry as DoorEntry } from '../../../agent/logs/types.ts';
 import { api } from '../lib/api.ts';
 import { fill, fmtDuration, fmtTime, h } from '../lib/dom.ts';
 import { card, type Page, pageEl } from './page.ts';
 
 const PAGE = 25;
-
-type CallEntry = {
-  id: string;
-  direction: string;
-  account: string | null;
-  peer: string;
-  peerName: string;
-  startedAt: number;
-  answeredAt?: number;
-  endedAt: number;
-  result: string;
-  reason: string;
-};
-type DoorEntry = { at: number; relay: number; relayName: string; method: string; by: string };
 
 function pagedTable<T>(
   path: string,
