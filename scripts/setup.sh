@@ -15,10 +15,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  # Packages that start a system service on install (kamailio, mosquitto) must not keep
+  # A package that starts a system service on install (kamailio) must not keep
   # ports busy: tests start their own instances on free ports.
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  for svc in kamailio mosquitto; do
+  for svc in kamailio; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
       $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
     fi
