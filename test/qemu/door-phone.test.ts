@@ -290,8 +290,28 @@ EOF`,
     await vm.gpio.wait('RELAY_A', 0, 20_000);
   });
 
+  it('an inverted relay is driven to its inactive (high) level by the agent that restarts after a SIGKILL', async () => {
+    // With a normal relay, gpio-sim's own pull-down already looks "inactive" once the killed agent
+    // released the line; with an inverted one, inactive is the high level: only the agent makes it so.
+    let mark = vm.mark();
+    await vm.sh('portier config set relays.1.type=inverted', 120_000);
+    await vm.waitForConsole(/"msg":"relays and inputs reconfigured"/, { since: mark, timeoutMs: 60_000 });
+    assert.equal(await vm.gpio.get('RELAY_B'), 1, 'inverted: the inactive level is high');
+    mark = vm.mark();
+    await vm.sh('kill -9 $(cat /run/portier-agent.pid)');
+    await vm.waitForConsole(/portier-vm: starting the agent/, { since: mark, timeoutMs: 30_000 });
+    const unheld = await vm.gpio.get('RELAY_B');
+    await vm.waitForConsole(/"msg":"relays and inputs ready"/, { since: mark, timeoutMs: 120_000 });
+    assert.equal(await vm.gpio.get('RELAY_B'), 1, 'the restarted agent drove relay B inactive');
+    console.log(`# inverted relay B: line ${unheld} while no agent held it, 1 once the restarted agent started`);
+    mark = vm.mark();
+    await vm.sh('portier config set relays.1.type=normal', 120_000);
+    await vm.waitForConsole(/"msg":"relays and inputs reconfigured"/, { since: mark, timeoutMs: 60_000 });
+  });
+
   it('a config naming a missing line: the agent reports the line by name and keeps running', async () => {
     const pid = await agentPid();
+    const starts = (await vm.sh('cat /run/portier-agent.starts')).trim();
     const mark = vm.mark();
     // the bundled CLI, in the VM; enabling input D (active low) also makes the agent request its input lines again
     await vm.sh(
@@ -322,6 +342,6 @@ EOF`,
     await vm.sh('gpio-sim pull INPUT_D down');
     await vm.waitForConsole(/"msg":"input Input D active"/, { since: d, timeoutMs: 10_000 });
     assert.equal(await agentPid(), pid, 'no restart');
-    assert.equal((await vm.sh('cat /run/portier-agent.starts')).trim(), '3');
+    assert.equal((await vm.sh('cat /run/portier-agent.starts')).trim(), starts, 'init did not restart it');
   });
 });
