@@ -116,6 +116,10 @@ export class BaresipEngine implements SipEngine {
     return this.#state === 'running';
   }
 
+  /**
+   * Starts baresip. A first start that fails (e.g. the network address is not up yet at boot) is
+   * handled like a crash: logged, reported as `engine.down`, and tried again with backoff.
+   */
   async start(): Promise<void> {
     if (this.#state !== 'stopped') throw new Error(`the SIP engine is already ${this.#state}`);
     this.#state = 'starting';
@@ -124,8 +128,12 @@ export class BaresipEngine implements SipEngine {
       this.#launching = this.#launch();
       await this.#launching;
     } catch (err) {
-      this.#state = 'stopped';
-      throw new Error(`the SIP engine did not start: ${errorMessage(err)}`);
+      if (this.#state !== 'starting') return; // stopped meanwhile
+      const reason = `the SIP engine did not start: ${errorMessage(err)}`;
+      this.#log.error({ err }, `${reason}; trying again`);
+      this.#state = 'restarting';
+      this.events.emit('engine.down', { reason });
+      this.#scheduleRestart();
     }
   }
 

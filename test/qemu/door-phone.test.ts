@@ -203,6 +203,8 @@ EOF`,
       ].join('\n'),
       60_000,
     );
+    // the agent's SIP engine is up (at boot it may have needed a retry)
+    await vm.waitForConsole(/"msg":"SIP engine ready"/, { timeoutMs: 60_000 });
     let mark = vm.mark();
     await vm.sh(
       'portier config set intercom.pushButton.numbers=sip:monitor@10.0.2.15:5092 intercom.hangUpAfterOpen.enabled=1 intercom.hangUpAfterOpen.type=dtmf intercom.hangUpAfterOpen.timeout=3',
