@@ -14,18 +14,16 @@
  * 3. group call to 8 baresip monitors: press → the 8th CALL_INCOMING; reference: 8 `dial` written at
  *    once by a bare ctrl_tcp client to the same 8 monitors.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentEvents } from '../agent/bus.ts';
-import { buildConfig, DEFAULT_MODULE_PATH, listModules } from '../sip/baresip/config-file.ts';
-import type { EngineSettings } from '../sip/index.ts';
 import { startAgent, type TestAgent, until } from '../test/harness/agent.ts';
 import { BaresipPeer } from '../test/harness/baresip-peer.ts';
-import { freeRtpRange, freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
-import { startProcess, stopAll } from '../test/harness/processes.ts';
-import { RawCtrl, type RawEvent } from '../test/harness/raw-ctrl.ts';
+import { stopAll } from '../test/harness/processes.ts';
+import type { RawCtrl } from '../test/harness/raw-ctrl.ts';
 import { SipSink } from '../test/harness/sip-sink.ts';
+import { bareBaresip, benchSettings } from './lib/bare-baresip.ts';
 import { fmt, median, percentile } from './lib/stats.ts';
 
 const PRESSES = 50;
@@ -42,60 +40,15 @@ const p50p99 = (v: number[]) => `p50 ${fmt(median(v))} p99 ${fmt(percentile(v, 9
 const line = (name: string, value: string, ref: string) =>
   console.log(`${name.padEnd(56)} ${value.padStart(24)}   reference: ${ref}`);
 
-type Stamped = RawEvent & { at: number };
-
-/** A baresip with the SIP engine's generated config and a direct IP account, driven by a bare ctrl_tcp client. */
-async function bareBaresip(dir: string) {
-  const [rtpPortMin, rtpPortMax] = await freeRtpRange(20);
-  const settings: EngineSettings = {
-    listenAddress: '127.0.0.1',
-    sipPort: await freeSipPort(2),
-    rtpPortMin,
-    rtpPortMax,
-    audioDevice: '',
-    directIp: true,
-    displayName: 'Bench',
-  };
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const ctrlPort = await freeTcpPort();
-  const modules = await listModules(DEFAULT_MODULE_PATH);
-  await writeFile(join(dir, 'config'), buildConfig({ settings, ctrlPort, modulePath: DEFAULT_MODULE_PATH, modules }));
-  await writeFile(join(dir, 'accounts'), '');
-  const proc = startProcess('bare-baresip', 'baresip', ['-f', dir]);
-  const events: Stamped[] = [];
-  const waiters = new Set<() => void>();
-  const ctrl = await RawCtrl.connect(ctrlPort, (e) => {
-    if (e.type === 'CALL_RTCP') return;
-    events.push({ ...e, at: performance.now() } as Stamped);
-    for (const w of [...waiters]) w();
-  });
+/** The reference baresip with a direct IP account, and `dial` of several uris in one write, as an integrator would. */
+async function bareCaller(dir: string) {
+  const settings = await benchSettings();
+  const bare = await bareBaresip(settings, dir);
   const ua = `sip:bench@127.0.0.1:${settings.sipPort}`;
-  const made = await ctrl.cmd('uanew', `<${ua}>;regint=0`);
+  const made = await bare.ctrl.cmd('uanew', `<${ua}>;regint=0`);
   if (!made.ok) throw new Error(`bare baresip: uanew failed: ${made.data}`);
-  /** The `n`th event of `type` from index `from` on (already received or to come). */
-  const waitEvent = (type: string, from: number, n = 1, timeoutMs = 10_000) =>
-    new Promise<Stamped[]>((resolve, reject) => {
-      const check = () => {
-        const got = events.slice(from).filter((x) => x.type === type);
-        if (got.length >= n) {
-          done();
-          resolve(got.slice(0, n));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`bare baresip: not ${n} ${type} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    });
-  /** Writes `dial` for each uri in one go (after selecting its account), as an integrator would. */
-  const dial = (...uris: string[]) => ctrl.send(['uafind', ua], ...uris.map((u): [string, string] => ['dial', u]));
-  return { proc, ctrl, events, waitEvent, dial };
+  const dial = (...uris: string[]) => bare.ctrl.send(['uafind', ua], ...uris.map((u): [string, string] => ['dial', u]));
+  return { ...bare, dial };
 }
 
 /** The next bus event of `name` that matches, with the time it was emitted. */
@@ -137,7 +90,7 @@ try {
   const monitor = await BaresipPeer.start({ name: 'monitor' });
   const monitorB = await BaresipPeer.start({ name: 'monitor-b', user: 'monitorb' });
   peers.push(monitor, monitorB);
-  const bare = await bareBaresip(join(work, 'bare'));
+  const bare = await bareCaller(join(work, 'bare'));
   bareCtrl = bare.ctrl;
   door = await startAgent({
     dev: false,

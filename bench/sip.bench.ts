@@ -7,18 +7,17 @@
  * - RSS at idle of the agent process (`portier run`) and of its baresip, next to a bare node process.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealClock, silentLogger } from '../core/index.ts';
-import { buildConfig, DEFAULT_MODULE_PATH, listModules } from '../sip/baresip/config-file.ts';
-import { BaresipEngine, type EngineSettings } from '../sip/index.ts';
+import { BaresipEngine } from '../sip/index.ts';
 import { pbxAccount, startEngine } from '../test/harness/engine.ts';
 import { startKamailio } from '../test/harness/kamailio.ts';
-import { freeRtpRange, freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
+import { freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
 import { startProcess, stopAll } from '../test/harness/processes.ts';
-import { RawCtrl, type RawEvent } from '../test/harness/raw-ctrl.ts';
 import { SipSink } from '../test/harness/sip-sink.ts';
+import { bareBaresip, benchSettings } from './lib/bare-baresip.ts';
 import { fmt, median, percentile } from './lib/stats.ts';
 
 const CALLS = 50;
@@ -26,48 +25,6 @@ const WARMUP = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const line = (name: string, value: string, ref: string) =>
   console.log(`${name.padEnd(52)} ${value.padStart(22)}   reference: ${ref}`);
-
-/** A baresip with the engine's config, driven by a bare ctrl_tcp client. */
-async function bareBaresip(settings: EngineSettings, dir: string) {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const ctrlPort = await freeTcpPort();
-  const modules = await listModules(DEFAULT_MODULE_PATH);
-  await writeFile(join(dir, 'config'), buildConfig({ settings, ctrlPort, modulePath: DEFAULT_MODULE_PATH, modules }));
-  await writeFile(join(dir, 'accounts'), '');
-  const proc = startProcess('bare-baresip', 'baresip', ['-f', dir]);
-  const events: RawEvent[] = [];
-  const waiters = new Set<() => void>();
-  const ctrl = await RawCtrl.connect(ctrlPort, (e) => {
-    events.push(e);
-    for (const w of [...waiters]) w();
-  });
-  const waitEvent = (type: string) =>
-    new Promise<RawEvent>((resolve) => {
-      const from = events.length;
-      const check = () => {
-        const e = events.slice(from).find((x) => x.type === type);
-        if (e) {
-          waiters.delete(check);
-          resolve(e);
-        }
-      };
-      waiters.add(check);
-    });
-  return { proc, ctrl, waitEvent };
-}
-
-async function settingsFor(): Promise<EngineSettings> {
-  const [rtpPortMin, rtpPortMax] = await freeRtpRange(20);
-  return {
-    listenAddress: '127.0.0.1',
-    sipPort: await freeSipPort(2),
-    rtpPortMin,
-    rtpPortMax,
-    audioDevice: '',
-    directIp: true,
-    displayName: 'Bench',
-  };
-}
 
 function rssKb(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
@@ -79,13 +36,13 @@ try {
   // ---- dial() → INVITE at the far end ----
   const sink = await SipSink.start(486);
   const target = `sip:sink@127.0.0.1:${sink.port}`;
-  const engine = new BaresipEngine(await settingsFor(), {
+  const engine = new BaresipEngine(await benchSettings(), {
     log: silentLogger(),
     clock: new RealClock(),
     dir: join(work, 'engine'),
   });
   await engine.start();
-  const bareSettings = await settingsFor();
+  const bareSettings = await benchSettings();
   const bare = await bareBaresip(bareSettings, join(work, 'bare'));
   const ua = `sip:bench@127.0.0.1:${bareSettings.sipPort}`;
   await bare.ctrl.cmd('uanew', `<${ua}>;regint=0`);
@@ -146,7 +103,7 @@ try {
 
     const dir = join(work, `bare-reg-${i}`);
     const t1 = performance.now();
-    const b = await bareBaresip(await settingsFor(), dir);
+    const b = await bareBaresip(await benchSettings(), dir);
     const ok = b.waitEvent('REGISTER_OK');
     await b.ctrl.cmd('uanew', `<sip:${sub.user}@127.0.0.1:${pbx.port}>;auth_pass=${sub.password};regint=60`);
     await ok;

@@ -2,32 +2,15 @@
  * Relays, inputs and (dev run) the simulated input lines, live: a snapshot from /system/status,
  * then relay.changed / input.changed events. Relay buttons trigger or switch them over the API.
  */
+import type { InputState, RelayState, SimGpioControl } from '../../../hal/types.ts';
 import { api } from '../lib/api.ts';
 import { fill, fmtClock, h, toast } from '../lib/dom.ts';
 import type { Live } from '../lib/live.ts';
 
-export type Relay = {
-  id: number;
-  index: number;
-  name: string;
-  enabled: boolean;
-  mode: string;
-  on: boolean;
-  changedAt: number;
-  error?: string;
-};
-export type Input = {
-  id: number;
-  index: number;
-  name: string;
-  role: string;
-  enabled: boolean;
-  active: boolean;
-  changedAt: number;
-  line: string;
-  error?: string;
-};
-export type SimLine = { line: string; direction: 'input' | 'output' | 'unused'; active: boolean };
+/** As the API shows them (web/routes/views.ts): the HAL's state with a 1-based id. */
+export type Relay = RelayState & { id: number };
+export type Input = InputState & { id: number; line: string; relay: number };
+export type SimLine = ReturnType<SimGpioControl['lines']>[number];
 export type Registration = { account: string; label: string; state: string; reason?: string; code?: number };
 export type Status = {
   services: Record<string, boolean>;
