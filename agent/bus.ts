@@ -5,7 +5,9 @@
 import { TypedEmitter } from '../core/index.ts';
 import type { InputAlarm, InputChanged, RelayChanged } from '../hal/types.ts';
 import type { CallInfo, Registration, SipEvents } from '../sip/engine.ts';
+import type { CloudEvents } from './cloud/bus-events.ts';
 import type { ConfigChange } from './config/index.ts';
+import type { DoorOpened } from './door/door.ts';
 
 export type AgentEvents = {
   'config.changed': ConfigChange;
@@ -23,17 +25,15 @@ export type AgentEvents = {
   'call.dtmf': SipEvents['call.dtmf'];
   'call.closed': SipEvents['call.closed'];
   'sip.engine': { state: 'ready' | 'down'; reason?: string; restarts?: number };
-  // Door
-  'door.opened': {
-    /** 0-based index into config.relays. */
-    relay: number;
-    name: string;
-    method: 'dtmf' | 'api' | 'input' | 'cloud';
-    call?: CallInfo;
-    by: string;
-    at: number;
-  };
+  // Door: every opening, from its one owner (agent/door)
+  'door.opened': DoorOpened;
   // Call features
+  /**
+   * A press of the push button, as the push button feature took it: `startedCall` when it placed a
+   * call (then `id` is that of its `intercom.call` events), false during a call (push to hang up decides)
+   * or with nothing to call.
+   */
+  'intercom.press': { input: number; name: string; startedCall: boolean; id?: string; at: number };
   /** A press of the push button and the calls it made: calling, connected (answered), ended. */
   'intercom.call': {
     id: string;
@@ -47,6 +47,10 @@ export type AgentEvents = {
   'dnd.changed': { account: string; on: boolean; at: number };
   'paging.started': { address: string; port: number; label: string; at: number };
   'paging.ended': { address: string; port: number; label: string; reason: string; at: number };
+  // Cloud link (agent/cloud): link state, job progress, messages for the inbox
+  'cloud.link': CloudEvents['cloud.link'];
+  'cloud.job': CloudEvents['cloud.job'];
+  'message.received': CloudEvents['message.received'];
   'agent.started': { at: number };
   'agent.stopping': { at: number };
 };

@@ -30,12 +30,14 @@ const USAGE = `usage: portier <command> [--data-dir DIR]
   config import FILE [--lenient]    apply an autop file (strict: any problem and nothing changes)
   autop check FILE [--lenient]      report what importing FILE would do, change nothing
   schema                            print the JSON Schema of the config
+  fleet <command> ...               the operator tool of the cloud link (portier fleet --help)
 
 The data dir is --data-dir, else $PORTIER_DATA_DIR, else ./.data`;
 
 class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'fleet') return (await import('../fleet/index.ts')).fleetMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

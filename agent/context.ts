@@ -3,7 +3,9 @@ import type { Clock, Logger, Module } from '../core/index.ts';
 import type { InputService, RelayService, SimGpioControl } from '../hal/types.ts';
 import type { SipEngine } from '../sip/engine.ts';
 import type { Bus } from './bus.ts';
+import type { CloudService } from './cloud/index.ts';
 import type { ConfigStore } from './config/index.ts';
+import type { DoorService } from './door/door.ts';
 import type { CallLogEntry, DoorLogEntry, EventLog } from './logs/index.ts';
 
 export type RunOptions = {
@@ -27,8 +29,12 @@ export type AgentServices = {
   /** Only with the sim HAL. */
   simGpio: SimGpioControl;
   sip: SipEngine;
+  /** The one owner of door openings (every method goes through it). */
+  door: DoorService;
   callLog: EventLog<CallLogEntry>;
   doorLog: EventLog<DoorLogEntry>;
+  /** The cloud link: its state, and the hook auto-provisioning calls after each server provisioning. */
+  cloud: CloudService;
   /** Module states, for the status page. */
   modules: () => Record<string, { state: string; error?: string }>;
 };

@@ -4,7 +4,9 @@ import { type Clock, type Logger, ModuleHost, RealClock } from '../core/index.ts
 import { Bus } from './bus.ts';
 import { ConfigStore } from './config/index.ts';
 import type { AgentContext, Part, RunOptions } from './context.ts';
+import { doorPart } from './door/index.ts';
 import { featuresPart } from './features/index.ts';
+import { cloudPart } from './parts/cloud.ts';
 import { devMonitorPart } from './parts/dev-monitor.ts';
 import { halPart } from './parts/hal.ts';
 import { logsPart } from './parts/logs.ts';
@@ -12,7 +14,7 @@ import { sipPart } from './parts/sip.ts';
 import { webPart } from './parts/web.ts';
 
 /** The parts of the agent, in start order. */
-const PARTS: Part[] = [halPart, sipPart, logsPart, featuresPart, webPart, devMonitorPart];
+const PARTS: Part[] = [halPart, sipPart, doorPart, logsPart, featuresPart, webPart, cloudPart, devMonitorPart];
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 

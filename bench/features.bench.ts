@@ -199,7 +199,7 @@ try {
 
   // ---- 2. DTMF '#' at the monitor → relay A triggered; reference: → CALL_DTMF_START at a bare baresip ----
   // The digits are spread over a few calls: how long RFC 4733 takes through baresip shifts by up
-  // to ~20 ms from one call to the next (packet and jitter buffer phases), whoever receives.
+  // to ~20 ms from one call to the next (the sending baresip's packet phase), whoever receives.
   await pushButton({ numbers: [monitor.directUri] });
   const dtmfDoor: number[] = [];
   const dtmfBare: number[] = [];

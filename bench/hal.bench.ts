@@ -17,7 +17,6 @@ const input = (debounceMs: number): InputConfig => ({
   activeLevel: 'high',
   debounceMs,
   role: 'push-button',
-  relay: 0,
   openAlarm: 0,
 });
 

@@ -34,11 +34,9 @@ export class Hal {
     this.inputs = new InputBank({
       clock,
       log,
-      relays: this.relays,
       emit: {
         changed: (e) => this.events.emit('input.changed', e),
         alarm: (e) => this.events.emit('input.alarm', e),
-        doorOpened: (e) => this.events.emit('door.opened', e),
       },
     });
   }

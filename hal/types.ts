@@ -120,20 +120,15 @@ export type InputConfig = {
   /** Line level that means active (pressed; for a door contact: door open). */
   activeLevel: 'high' | 'low';
   debounceMs: number;
+  /** What the input is for: reported with each change; the HAL itself acts only on a door contact (its alarm). */
   role: InputRole;
-  /** exit-button: the relay it opens; door-contact: the door it watches. 1-based, 0 = none. */
-  relay: number;
   /** door-contact: seconds the door may stay open before the alarm (0 = never). */
   openAlarm: number;
 };
-
-/** An exit button opened its relay (the agent turns it into `door.opened` with method `input`). */
-export type DoorOpenedByInput = { input: number; inputName: string; relay: number; relayName: string; at: number };
 
 /** Events of the HAL, forwarded to the agent's bus by agent/parts/hal.ts. */
 export type HalEvents = {
   'relay.changed': RelayChanged;
   'input.changed': InputChanged;
   'input.alarm': InputAlarm;
-  'door.opened': DoorOpenedByInput;
 };

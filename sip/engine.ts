@@ -58,6 +58,13 @@ export type CallInfo = {
   peer: string;
   /** The remote display name, as received (untrusted text). */
   peerName: string;
+  /**
+   * Incoming calls: the address the INVITE came from (`192.0.2.1:5060`, `[fe80::1]:5060`); '' when
+   * the engine tracks sources but cannot tell this call's; absent when it does not track them. Unlike
+   * `peer` (the From URI, which the caller writes), a caller cannot choose it freely: over UDP one can
+   * forge it, but then never gets the answer (and its To tag) needed to establish the call.
+   */
+  source?: string;
   state: CallState;
   startedAt: number;
   answeredAt?: number;

@@ -7,6 +7,20 @@
  * Two spellings of the controls exist (both kept, tests use either): `incoming`/`remoteAnswer`/
  * `remoteHangup`/`ops` ..., and `simulateIncoming`/`simulateAnswer`/`simulateRemoteHangup`/
  * `actionsOf` ... (the latter record the full dial options, e.g. `timeoutMs`).
+ *
+ * Where it behaves as the real engine (sip/baresip), so that a unit test cannot pass on behaviour
+ * the device does not have:
+ * - `reject(id, code)` records the code the agent asked for (`ops`, `actions`), but the call ends
+ *   as baresip 1.0.0 ends it: with 486 Busy Here whatever the code (`call.closed` end
+ *   `{ reason: 'rejected (486 sent for 480)', code: 486 }`, or `{ reason: 'rejected', code: 486 }`);
+ *   the real driver also logs a warning, which this fake does not (it has no logger).
+ * - `reject` and `answer` of a call that is not ringing here throw, as the real driver does.
+ * - `hangup` of a call still ringing here refuses it: the end is `{ reason: 'rejected', code: 486 }`.
+ * Where it differs, and why:
+ * - the remote side played by the test (`remoteReject`, `simulateReject`) takes any code: a remote
+ *   party can send any final response;
+ * - `hangup` of a call that is not open throws (`no call <id>`), where the real driver ignores it:
+ *   a unit test that hangs up a call that does not exist has a mistake worth seeing.
  */
 import { type Clock, TypedEmitter } from '../core/index.ts';
 import type {
@@ -105,14 +119,18 @@ export class FakeSipEngine implements SipEngine {
     const call = this.#get(callId);
     this.ops.push({ op: 'hangup', callId });
     this.actions.push({ kind: 'hangup', callId });
-    queueMicrotask(() => this.#close(call, { reason: 'local hangup' }));
+    const end: CallEnd = call.state === 'incoming' ? { reason: 'rejected', code: 486 } : { reason: 'local hangup' };
+    queueMicrotask(() => this.#close(call, end));
   }
 
+  /** As baresip 1.0.0: whatever the code asked for, 486 goes out (see the top of this file). */
   async reject(callId: string, code: number): Promise<void> {
     const call = this.#get(callId);
     this.ops.push({ op: 'reject', callId, code });
     this.actions.push({ kind: 'reject', callId, code });
-    queueMicrotask(() => this.#close(call, { reason: `rejected with ${code}`, code }));
+    if (call.state !== 'incoming') throw new Error(`call ${callId} is not ringing here (it is ${call.state})`);
+    const end: CallEnd = { reason: code === 486 ? 'rejected' : `rejected (486 sent for ${code})`, code: 486 };
+    queueMicrotask(() => this.#close(call, end));
   }
 
   async sendDtmf(callId: string, digits: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { authenticate, crossSite } from './auth/index.ts';
+import { authenticate, authorize, crossSite, type RouteScope } from './auth/index.ts';
 import { ApiError, errorBody, fromFastifyError } from './errors.ts';
 import { securityHeaders } from './http-headers.ts';
 import { type RouteContext, registerRoutes } from './routes/index.ts';
@@ -13,6 +13,15 @@ import { type RouteContext, registerRoutes } from './routes/index.ts';
 /** Limit of a JSON body (a whole config is about 25 KB); autop uploads have their own (1 MB). */
 export const BODY_LIMIT = 64 * 1024;
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A route as registered: what the guard decides on (tests sweep over every one of them). */
+export type RouteInfo = { method: string; url: string; public: boolean; scope?: RouteScope };
+const ROUTES = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route the app has registered (API and UI), in registration order. */
+export function routesOf(app: FastifyInstance): RouteInfo[] {
+  return [...(ROUTES.get(app) ?? [])];
+}
 
 export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: string }): Promise<FastifyInstance> {
   const secure = !!tls;
@@ -27,6 +36,14 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
   const app = Fastify(opts) as unknown as FastifyInstance;
   const log = ctx.deps.log;
   const headers = securityHeaders(secure);
+
+  const routes: RouteInfo[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    const config = r.config as { public?: boolean; scope?: RouteScope } | undefined;
+    for (const method of [r.method].flat())
+      routes.push({ method, url: r.url, public: !!config?.public, ...(config?.scope ? { scope: config.scope } : {}) });
+  });
 
   await app.register(fastifyCookie);
   app.decorateRequest('principal', null);
@@ -45,6 +62,8 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
     }
     const p = authenticate(req, ctx);
     if (p instanceof ApiError) throw p;
+    const denied = authorize(p, req.method, req.routeOptions.config?.scope);
+    if (denied) throw denied;
     req.principal = p;
   });
 

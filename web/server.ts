@@ -1,12 +1,12 @@
 /**
- * The web part as a module: loads the credentials and sessions, makes sure the device has its
+ * The web part as a module: loads the credentials, sessions and login lockouts, makes sure the device has its
  * certificate, and listens where the config says (web.port, and web.httpsPort with HTTPS on),
  * bound to the address given by the agent. A change of the web settings re-listens.
  */
 import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, type Module } from '../core/index.ts';
-import { buildApp, buildRedirectApp } from './app.ts';
+import { buildApp, buildRedirectApp, type RouteInfo, routesOf } from './app.ts';
 import { CredentialStore, LoginLimiter, SessionStore } from './auth/index.ts';
 import type { WebDeps } from './deps.ts';
 import { EventFeed, Subscriptions } from './events/index.ts';
@@ -17,6 +17,36 @@ import { type DeviceCertificate, ensureDeviceCertificate } from './tls/index.ts'
 const CLOSE_GRACE_MS = 3000;
 
 export type Listening = { url: string; secure: boolean; port: number };
+
+/** What the routes share: the auth stores (on the data dir), the event feed, the live streams. */
+function routeContext(deps: WebDeps, certificate: RouteContext['certificate']): RouteContext {
+  const feed = new EventFeed({ bus: deps.bus, clock: deps.clock });
+  return {
+    deps,
+    credentials: new CredentialStore({ dataDir: deps.dataDir, clock: deps.clock }),
+    sessions: new SessionStore({ dataDir: deps.dataDir, clock: deps.clock }),
+    limiter: new LoginLimiter({ clock: deps.clock, dataDir: deps.dataDir }),
+    feed,
+    subscriptions: new Subscriptions({ feed, clock: deps.clock }),
+    streams: new Set(),
+    certificate,
+    startedAt: deps.clock.now(),
+  };
+}
+
+/**
+ * Every route the web server registers with these deps (built, never listening, nothing loaded or
+ * written): what the tests sweep over so that no route escapes the guard.
+ */
+export async function listRoutes(deps: WebDeps): Promise<RouteInfo[]> {
+  const app = await buildApp(routeContext(deps, () => undefined));
+  try {
+    await app.ready();
+    return routesOf(app);
+  } finally {
+    await app.close();
+  }
+}
 
 export class WebServer implements Module {
   readonly name = 'web';
@@ -31,18 +61,7 @@ export class WebServer implements Module {
 
   constructor(deps: WebDeps) {
     this.#deps = deps;
-    const feed = new EventFeed({ bus: deps.bus, clock: deps.clock });
-    this.#ctx = {
-      deps,
-      credentials: new CredentialStore({ dataDir: deps.dataDir, clock: deps.clock }),
-      sessions: new SessionStore({ dataDir: deps.dataDir, clock: deps.clock }),
-      limiter: new LoginLimiter(deps.clock),
-      feed,
-      subscriptions: new Subscriptions({ feed, clock: deps.clock }),
-      streams: new Set(),
-      certificate: () => this.#cert,
-      startedAt: deps.clock.now(),
-    };
+    this.#ctx = routeContext(deps, () => this.#cert);
   }
 
   /** Where the server listens now (tests and the log). */
@@ -52,8 +71,14 @@ export class WebServer implements Module {
 
   async start(): Promise<void> {
     this.#stopped = false;
-    const { credentials, sessions, feed, subscriptions } = this.#ctx;
+    const { credentials, sessions, limiter, feed, subscriptions } = this.#ctx;
     await Promise.all([credentials.load(), sessions.load()]);
+    // An unreadable lockout file must not keep the admin out: start afresh, and say so.
+    await limiter
+      .load()
+      .catch((err) =>
+        this.#deps.log.error({ err }, `the login lockouts could not be read, starting afresh: ${errorMessage(err)}`),
+      );
     const c = this.#deps.config.get();
     this.#cert = await ensureDeviceCertificate(this.#deps.dataDir, {
       name: c.identity.name,
@@ -81,6 +106,9 @@ export class WebServer implements Module {
     await this.#serialized(() => this.#close());
     this.#ctx.subscriptions.stop();
     this.#ctx.feed.stop();
+    await this.#ctx.limiter
+      .flush()
+      .catch((err) => this.#deps.log.error({ err }, `the login lockouts could not be saved: ${errorMessage(err)}`));
   }
 
   #serialized(fn: () => Promise<void>): Promise<void> {

@@ -10,7 +10,17 @@ export type Migration = {
 };
 
 /** The real migrations of Portier, oldest first. Version 1 is the first released format. */
-export const MIGRATIONS: Migration[] = [];
+export const MIGRATIONS: Migration[] = [
+  {
+    from: 1,
+    describe: 'cloud.connectType: the udp choice is removed (MQTT has no UDP transport); a udp value becomes tls',
+    up: (c) => {
+      const cloud = c.cloud as Record<string, unknown> | undefined;
+      if (cloud?.connectType !== 'udp') return c;
+      return { ...c, cloud: { ...cloud, connectType: 'tls' } };
+    },
+  },
+];
 
 export function currentVersion(steps: Migration[]): number {
   return 1 + steps.length;

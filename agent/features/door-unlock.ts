@@ -1,10 +1,11 @@
 /**
  * Door unlock by DTMF: during an established call the digits the other party sends are collected
- * and matched against each relay's DTMF code; a match triggers that relay and logs the opening.
+ * and matched against each relay's DTMF code; a match opens that relay's door (through the door owner).
  * A code is taken as soon as no longer code could still follow; otherwise at the inter-digit timeout.
  */
 import type { TimerHandle } from '../../core/index.ts';
 import type { CallInfo } from '../../sip/engine.ts';
+import { dtmfAccepted } from './support/callers.ts';
 import { Feature } from './support/feature.ts';
 
 /** Digits further apart than this start a new code. */
@@ -16,12 +17,15 @@ type Code = { index: number; name: string; code: string };
 export class DoorUnlock extends Feature {
   readonly name = 'door-unlock';
   #buffers = new Map<string, { digits: string; timer?: TimerHandle }>();
+  /** Calls whose digits are ignored (not from an allowed caller): warned about once each. */
+  #ignored = new Set<string>();
 
   protected subscribe(): void {
     this.on('call.dtmf', ({ call, digit }) => this.#digit(call, digit));
     this.on('call.closed', ({ call }) => {
       this.cancel(this.#buffers.get(call.id)?.timer);
       this.#buffers.delete(call.id);
+      this.#ignored.delete(call.id);
     });
   }
 
@@ -33,6 +37,16 @@ export class DoorUnlock extends Feature {
 
   #digit(call: CallInfo, digit: string): void {
     if (call.state !== 'established') return;
+    // Who may open: calls the door placed, and incoming calls from allowed callers (support/callers.ts).
+    if (!dtmfAccepted(this.config, call).allowed) {
+      if (!this.#ignored.has(call.id))
+        this.log.warn(
+          { call: call.id, peer: call.peer, name: call.peerName, source: call.source },
+          'DTMF from a caller who is not allowed: ignored, no door opens',
+        );
+      this.#ignored.add(call.id);
+      return;
+    }
     const b = this.#buffers.get(call.id) ?? { digits: '' };
     this.cancel(b.timer);
     b.digits = (b.digits + digit).slice(-MAX_DIGITS);
@@ -59,19 +73,10 @@ export class DoorUnlock extends Feature {
     this.#buffers.set(call.id, { digits: '' });
     this.log.info({ relay: code.name, peer: call.peer }, 'DTMF code matched: opening');
     try {
-      this.deps.relays.trigger(code.index, `dtmf ${call.peer}`);
+      this.deps.door.open({ relay: code.index, method: 'dtmf', actor: call.peer, call });
     } catch (err) {
-      this.log.error({ err, relay: code.index }, 'the relay could not be triggered');
-      return;
+      this.log.error({ err, relay: code.index }, 'DTMF code matched, but the door could not be opened');
     }
-    this.deps.bus.emit('door.opened', {
-      relay: code.index,
-      name: code.name,
-      method: 'dtmf',
-      call,
-      by: call.peer,
-      at: this.deps.clock.now(),
-    });
   }
 }
 

@@ -1,18 +1,16 @@
 /**
  * Hang up after opening the door: when the door is opened during a call by the configured unlock
- * method, the call ends after the configured time out.
+ * method, that call ends after the configured time out. The door owner says which call it was.
  */
-import type { AgentEvents } from '../bus.ts';
+import { DOOR_METHODS, type DoorMethod } from '../door/door.ts';
 import { Feature } from './support/feature.ts';
 
-type Method = AgentEvents['door.opened']['method'];
-
 /** The unlock types of the setting, and the opening methods each covers. */
-const COVERS: Record<string, Method[]> = {
+const COVERS: Record<string, readonly DoorMethod[]> = {
   dtmf: ['dtmf'],
-  api: ['api', 'cloud'],
-  input: ['input'],
-  any: ['dtmf', 'api', 'cloud', 'input'],
+  api: ['api', 'home-assistant', 'cloud', 'monitor'],
+  input: ['exit-button'],
+  any: DOOR_METHODS,
 };
 
 export class HangUpAfterOpen extends Feature {
@@ -21,15 +19,13 @@ export class HangUpAfterOpen extends Feature {
   protected subscribe(): void {
     this.on('door.opened', (e) => {
       const s = this.config.intercom.hangUpAfterOpen;
-      if (!s.enabled || !COVERS[s.type]?.includes(e.method)) return;
-      const calls = e.call ? [e.call] : this.deps.sip.calls().filter((c) => c.state === 'established');
-      for (const call of calls) {
-        this.log.info({ call: call.id, in: s.timeout }, 'door opened during the call: hanging up after the time out');
-        this.after(s.timeout * 1000, () => {
-          if (this.deps.sip.calls().some((c) => c.id === call.id))
-            this.attempt('hang up after opening the door', this.deps.sip.hangup(call.id));
-        });
-      }
+      const call = e.call;
+      if (!s.enabled || !call || !COVERS[s.type]?.includes(e.method)) return;
+      this.log.info({ call: call.id, in: s.timeout }, 'door opened during the call: hanging up after the time out');
+      this.after(s.timeout * 1000, () => {
+        if (this.deps.sip.calls().some((c) => c.id === call.id))
+          this.attempt('hang up after opening the door', this.deps.sip.hangup(call.id));
+      });
     });
   }
 }

@@ -6,6 +6,7 @@ import { AutoAnswer } from './auto-answer.ts';
 import { CallTimers } from './call-timers.ts';
 import { Dnd } from './dnd.ts';
 import { DoorUnlock } from './door-unlock.ts';
+import { ExitButton } from './exit-button.ts';
 import { HangUpAfterOpen } from './hang-up-after-open.ts';
 import { MulticastPaging } from './multicast-paging.ts';
 import { PushButton } from './push-button.ts';
@@ -13,6 +14,7 @@ import { PushButtonAction } from './push-button-action.ts';
 import { PushToHangUp } from './push-to-hang-up.ts';
 import { type AudioSinkFactory, alsaSink, nullSink } from './support/audio-sink.ts';
 import type { FeatureDeps } from './support/feature.ts';
+import { listenMulticast, type PacketListener } from './support/multicast-listener.ts';
 
 export { dndActive } from './dnd.ts';
 export { INTER_DIGIT_MS } from './door-unlock.ts';
@@ -20,6 +22,7 @@ export { PAGE_TIMEOUT_MS, type PagingStats } from './multicast-paging.ts';
 export { planPress } from './push-button.ts';
 export type { AudioSink, AudioSinkFactory } from './support/audio-sink.ts';
 export type { FeatureDeps } from './support/feature.ts';
+export type { PacketListener } from './support/multicast-listener.ts';
 export { isActive as isScheduleActive } from './support/schedules.ts';
 export {
   ActionUrls,
@@ -27,6 +30,7 @@ export {
   CallTimers,
   Dnd,
   DoorUnlock,
+  ExitButton,
   HangUpAfterOpen,
   MulticastPaging,
   PushButton,
@@ -34,8 +38,14 @@ export {
   PushToHangUp,
 };
 
-/** Builds every feature; `sinks` is where multicast pages are played. */
-export function createFeatures(deps: FeatureDeps, sinks: AudioSinkFactory): Module[] {
+/** Where multicast pages are played (`sinks`) and how their packets are received (`listen`). */
+export type FeatureIo = { sinks: AudioSinkFactory; listen?: PacketListener };
+
+/**
+ * Builds every feature, as the agent runs them (the unit tests build them with this too). A feature
+ * must not depend on the order they start in: what one needs of another comes as a bus event.
+ */
+export function createFeatures(deps: FeatureDeps, io: FeatureIo): Module[] {
   const each = (name: string): FeatureDeps => ({ ...deps, log: deps.log.child({ module: name }) });
   return [
     new CallTimers(each('call-timers')),
@@ -44,17 +54,18 @@ export function createFeatures(deps: FeatureDeps, sinks: AudioSinkFactory): Modu
     new PushToHangUp(each('push-to-hang-up')),
     new PushButton(each('push-button')),
     new PushButtonAction(each('push-button-action')),
+    new ExitButton(each('exit-button')),
     new DoorUnlock(each('door-unlock')),
     new HangUpAfterOpen(each('hang-up-after-open')),
-    new MulticastPaging(each('multicast-paging'), sinks),
+    new MulticastPaging(each('multicast-paging'), io.sinks, io.listen ?? listenMulticast),
     new ActionUrls(each('action-urls')),
   ];
 }
 
 export const featuresPart: Part = (ctx) => {
-  const { sip, relays } = ctx.services;
-  if (!sip || !relays) {
-    ctx.log.error('call features need the SIP engine and the relays; they are off');
+  const { sip, relays, door } = ctx.services;
+  if (!sip || !relays || !door) {
+    ctx.log.error('call features need the SIP engine, the relays and the door; they are off');
     return [];
   }
   const log = ctx.log;
@@ -62,5 +73,5 @@ export const featuresPart: Part = (ctx) => {
     const device = ctx.config.get().sip.audioDevice;
     return device ? alsaSink(device, log.child({ module: 'audio' }))(label) : nullSink(label);
   };
-  return createFeatures({ config: ctx.config, bus: ctx.bus, clock: ctx.clock, log, sip, relays }, sinks);
+  return createFeatures({ config: ctx.config, bus: ctx.bus, clock: ctx.clock, log, sip, relays, door }, { sinks });
 };

@@ -1,29 +1,32 @@
 /**
  * Push button action: on a press, besides calling, an HTTP GET to the configured URL, an email
- * through the SMTP server, an event record uploaded to the FTP server, and the action's relay
- * switched on, reset when the call is hung up or when the line is connected.
+ * through the SMTP server, an event record uploaded to the FTP server, and, when the press placed a
+ * call, the action's relay switched on, reset when that call is hung up or when the line is connected.
+ * It acts on the push button's `intercom.press` (which says whether the press placed a call), so it
+ * does not depend on the order the features start in.
  */
-import type { InputChanged } from '../../hal/types.ts';
+import type { AgentEvents } from '../bus.ts';
 import { Feature } from './support/feature.ts';
 import { ftpUpload, httpGet, sendMail } from './support/outbound.ts';
 import { deviceValues, expand } from './support/placeholders.ts';
 
+type Press = AgentEvents['intercom.press'];
+
 export class PushButtonAction extends Feature {
   readonly name = 'push-button-action';
-  /** The relay switched on by the last press, until its reset. */
-  #heldRelay: number | undefined;
+  /** The relay switched on by a press, and the id of the call attempt that resets it. */
+  #held: { relay: number; id: string } | undefined;
 
   protected subscribe(): void {
-    this.on('input.changed', (e) => {
-      if (e.role === 'push-button' && e.active) this.#press(e);
-    });
+    this.on('intercom.press', (e) => this.#press(e));
     this.on('intercom.call', (e) => {
+      if (e.id !== this.#held?.id) return;
       const reset = this.config.intercom.pushButtonAction.relayReset;
       if (e.state === 'ended' || (e.state === 'connected' && reset === 'line-connected')) this.#resetRelay();
     });
   }
 
-  #press(e: InputChanged): void {
+  #press(e: Press): void {
     const config = this.config;
     const a = config.intercom.pushButtonAction;
     const now = this.deps.clock.now();
@@ -47,16 +50,28 @@ export class PushButtonAction extends Feature {
       const name = `${config.identity.mac.replaceAll(':', '') || 'portier'}-${(values.time ?? '').replace(/[:.]/g, '-')}.txt`;
       this.#send('FTP', ftpUpload(config.ftp, name, record));
     }
-    if (a.relay > 0 && this.deps.sip.calls().length === 0) {
-      this.#heldRelay = a.relay - 1;
-      this.deps.relays.set(this.#heldRelay, true, 'push button action');
+    if (a.relay > 0 && e.startedCall && e.id) this.#switchOn(a.relay - 1, e.id);
+  }
+
+  #switchOn(relay: number, id: string): void {
+    if (this.#held && this.#held.relay !== relay) this.#resetRelay();
+    try {
+      this.deps.relays.set(relay, true, 'push button action');
+      this.#held = { relay, id };
+    } catch (err) {
+      this.log.error({ err, relay: relay + 1 }, `push button action: relay ${relay + 1} could not be switched on`);
     }
   }
 
   #resetRelay(): void {
-    if (this.#heldRelay === undefined) return;
-    this.deps.relays.set(this.#heldRelay, false, 'push button action reset');
-    this.#heldRelay = undefined;
+    const held = this.#held;
+    if (!held) return;
+    this.#held = undefined;
+    try {
+      this.deps.relays.set(held.relay, false, 'push button action reset');
+    } catch (err) {
+      this.log.error({ err, relay: held.relay + 1 }, `push button action: relay ${held.relay + 1} could not be reset`);
+    }
   }
 
   #send(what: string, p: Promise<unknown>): void {

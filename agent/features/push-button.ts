@@ -2,7 +2,8 @@
  * Push button → call. A press calls the numbers of Intercom > Basic (a single number, a group
  * call or a sequence call; the local group call number replaces the list when set), or, for an
  * input with call schedule templates, the numbers of the first template whose schedule is active.
- * A press while a call is in progress is left to push to hang up.
+ * A press while a call is in progress is left to push to hang up. Every press is told on the bus
+ * (`intercom.press`, with whether it started a call) for the features that act on it.
  */
 import type { InputChanged } from '../../hal/types.ts';
 import type { CallInfo } from '../../sip/engine.ts';
@@ -46,7 +47,18 @@ export class PushButton extends Feature {
   }
 
   #press(e: InputChanged): void {
-    if (this.#ringer || this.deps.sip.calls().length > 0) return; // push to hang up decides
+    const press = (startedCall: boolean, id?: string) =>
+      this.deps.bus.emit('intercom.press', {
+        input: e.index,
+        name: e.name,
+        startedCall,
+        ...(id ? { id } : {}),
+        at: this.deps.clock.now(),
+      });
+    if (this.#ringer || this.deps.sip.calls().length > 0) {
+      press(false); // push to hang up decides
+      return;
+    }
     const config = this.config;
     const plan = planPress(config, e.index, this.deps.clock.now());
     const targets: RingTarget[] = [];
@@ -83,6 +95,8 @@ export class PushButton extends Feature {
       },
     );
     this.#ringer = ringer;
+    // before the call's events: a listener of the press sees it before the call can end
+    press(targets.length > 0, targets.length > 0 ? id : undefined);
     emit('calling');
     ringer.start();
   }

@@ -1,4 +1,6 @@
 /** Call log and door log entries, and the bounded persisted log that holds them. */
+import type { DoorMethod } from '../door/door.ts';
+
 export type CallLogEntry = {
   id: string;
   direction: 'incoming' | 'outgoing';
@@ -19,8 +21,9 @@ export type DoorLogEntry = {
   at: number;
   relay: number;
   relayName: string;
-  method: 'dtmf' | 'api' | 'input' | 'cloud';
-  /** Who opened: the caller's URI for DTMF, the user or token for the API, the input name ... */
+  /** How (`input`: an exit button, in entries written before the method was named `exit-button`). */
+  method: DoorMethod | 'input';
+  /** Who opened (the actor of `door.opened`): the caller's URI for DTMF, the user or token for the API, the input's name ... */
   by: string;
   callId?: string;
 };

@@ -1,8 +1,8 @@
 /**
  * The HAL part: the GPIO driver picked by `--hal`, the enabled relays and inputs of the config,
  * reconfigured on `config.changed` (relays.* / inputs.*) without a restart, and their events on the
- * bus. An exit button opening its relay becomes `door.opened` with method `input`. A missing or
- * busy line puts only its relay or input out of service (reported in its state and the log).
+ * bus. The HAL only reports lines: what an exit button opens is the agent's (features/exit-button.ts,
+ * through the door owner). A missing or busy line puts only its relay or input out of service (reported in its state and the log).
  */
 import type { Module } from '../../core/index.ts';
 import { createGpioDriver, Hal, type HalConfig, SimChip } from '../../hal/index.ts';
@@ -39,9 +39,6 @@ export const halPart: Part = (ctx) => {
         hal.events.on('relay.changed', (e) => bus.emit('relay.changed', e)),
         hal.events.on('input.changed', (e) => bus.emit('input.changed', e)),
         hal.events.on('input.alarm', (e) => bus.emit('input.alarm', e)),
-        hal.events.on('door.opened', (e) =>
-          bus.emit('door.opened', { relay: e.relay, name: e.relayName, method: 'input', by: e.inputName, at: e.at }),
-        ),
       );
       await hal.start(halConfig(ctx.config.get()));
       offs.push(

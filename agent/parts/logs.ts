@@ -26,7 +26,7 @@ export const logsPart: Part = (ctx) => {
               relay: e.relay,
               relayName: e.name,
               method: e.method,
-              by: e.by,
+              by: e.actor,
               ...(e.call ? { callId: e.call.id } : {}),
             }),
           ),

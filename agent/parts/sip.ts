@@ -66,7 +66,13 @@ export function createSipModule(
 ): { module: Module; sip: EngineSlot } {
   const log = ctx.log.child({ module: 'sip' });
   const listen = ctx.options.sipAddress ?? (ctx.options.dev ? '127.0.0.1' : '0.0.0.0');
-  const deps: SipEngineDeps = { log, clock: ctx.clock, dir: join(ctx.options.dataDir, 'baresip') };
+  const deps: SipEngineDeps = {
+    log,
+    clock: ctx.clock,
+    dir: join(ctx.options.dataDir, 'baresip'),
+    // Read at each incoming call: a change applies without restarting the engine.
+    baresip: { maxCalls: () => ctx.config.get().intercom.maxCalls },
+  };
   let settings = engineSettings(ctx.config.get(), listen);
   const sip = new EngineSlot(factory(settings, deps));
   const offs: (() => void)[] = [];

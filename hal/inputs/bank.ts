@@ -1,13 +1,13 @@
 /**
  * The inputs of the device, built from the config: the lines of every enabled input are requested
  * together (one kernel request per chip); a missing or busy line takes only its input out of
- * service, with an error naming the line. Edges are debounced into `input.changed` events; roles:
- * an exit button triggers its relay, a door contact (active = door open) raises "door open too long".
+ * service, with an error naming the line. Edges are debounced into `input.changed` events: the HAL
+ * only reports lines (what a press does is the agent's business). A door contact (active = door
+ * open) raises "door open too long".
  */
 import { type Clock, errorMessage, type Logger } from '../../core/index.ts';
 import { CONSUMER } from '../relays/bank.ts';
 import {
-  type DoorOpenedByInput,
   type GpioDriver,
   HalLineError,
   type InputAlarm,
@@ -17,7 +17,6 @@ import {
   type InputService,
   type InputState,
   type LineEdge,
-  type RelayService,
 } from '../types.ts';
 import { Debouncer } from './debouncer.ts';
 import { DoorAlarm } from './door-alarm.ts';
@@ -25,11 +24,9 @@ import { DoorAlarm } from './door-alarm.ts';
 export type InputBankDeps = {
   clock: Clock;
   log: Logger;
-  relays: RelayService;
   emit: {
     changed: (e: InputChanged) => void;
     alarm: (e: InputAlarm) => void;
-    doorOpened: (e: DoorOpenedByInput) => void;
   };
 };
 
@@ -227,28 +224,5 @@ export class InputBank implements InputService {
       if (active) slot.alarm.opened(cfg.openAlarm);
       else slot.alarm.closed();
     }
-    if (cfg.role === 'exit-button' && active && cfg.relay > 0) this.#openDoor(slot);
-  }
-
-  #openDoor(slot: Slot): void {
-    const relay = slot.cfg.relay - 1;
-    const by = `input ${slot.cfg.name}`;
-    try {
-      this.#deps.relays.trigger(relay, by);
-    } catch (err) {
-      this.#deps.log.error(
-        { err, input: slot.cfg.name, relay: relay + 1 },
-        `exit button: relay ${relay + 1} could not be triggered`,
-      );
-      return;
-    }
-    const relayName = this.#deps.relays.states()[relay]?.name ?? '';
-    this.#deps.emit.doorOpened({
-      input: slot.index,
-      inputName: slot.cfg.name,
-      relay,
-      relayName,
-      at: this.#deps.clock.now(),
-    });
   }
 }

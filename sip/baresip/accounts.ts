@@ -55,6 +55,11 @@ export class AccountSync {
     return aor === undefined ? undefined : this.#byAor.get(aor);
   }
 
+  /** The AORs of the user agents baresip holds now. */
+  aors(): string[] {
+    return [...this.#applied.values()].map((ua) => ua.aor);
+  }
+
   aorOf(key: string): string | undefined {
     return this.#applied.get(key)?.aor;
   }

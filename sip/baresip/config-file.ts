@@ -3,6 +3,7 @@
  * not in it: the engine adds them over ctrl_tcp once connected, so that no event is lost.
  */
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { EngineSettings } from '../engine.ts';
 
@@ -15,7 +16,35 @@ export type ConfigInput = {
   modulePath: string;
   /** Module file names present in `modulePath` (e.g. opus.so), to load optional codecs. */
   modules: Set<string>;
+  /** The host's interfaces (os.networkInterfaces()), to offer both address families of the listen address's interface. */
+  interfaces?: Interfaces;
 };
+
+export type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
+
+/**
+ * baresip's `net_interface`: the addresses it puts in SDP, one per family; an SDP offer of a family
+ * it has none of is refused with 488 (`ua: SDP offer AF not available`). Listening on all addresses
+ * (0.0.0.0 or ::): none, baresip takes the default source address of each family the host has.
+ * A specific address: the name of its interface when that also has an address of the other family
+ * (not link-local) and baresip would take this very address for its own family (the interface's
+ * first); else the address itself (one family only; loopback cannot be named: baresip skips it).
+ */
+export function netInterface(listen: string, interfaces: Interfaces = {}): string | undefined {
+  if (listen === '0.0.0.0' || listen === '::') return undefined;
+  const v6 = listen.includes(':');
+  for (const [name, list] of Object.entries(interfaces)) {
+    const addrs = list ?? [];
+    if (!addrs.some((a) => a.address === listen)) continue;
+    if (addrs.some((a) => a.internal)) return listen;
+    const usable = (family: string) =>
+      addrs.filter((a) => a.family === family && !/^fe[89ab]/i.test(a.address)).map((a) => a.address);
+    const own = usable(v6 ? 'IPv6' : 'IPv4');
+    const other = usable(v6 ? 'IPv4' : 'IPv6');
+    return own[0] === listen && other.length > 0 ? name : listen;
+  }
+  return listen;
+}
 
 /** The text of baresip's `config` file. */
 export function buildConfig(input: ConfigInput): string {
@@ -27,9 +56,17 @@ export function buildConfig(input: ConfigInput): string {
     'poll_method epoll',
     `sip_listen ${listen}:${s.sipPort}`,
   ];
-  // A specific listen address is also the address put in Contact and SDP.
-  if (s.listenAddress !== '0.0.0.0' && s.listenAddress !== '::') lines.push(`net_interface ${s.listenAddress}`);
+  // A specific listen address is also the address put in Contact and SDP (with its interface's
+  // address of the other family, when it has one).
+  const net = netInterface(s.listenAddress, input.interfaces);
+  if (net) lines.push(`net_interface ${net}`);
   lines.push(`rtp_ports ${s.rtpPortMin}-${s.rtpPortMax}`, 'rtp_tos 184', `module_path ${modulePath}`);
+  // No RTP jitter buffer: baresip 1.0.0 takes a packet out of it only when another one arrives and
+  // at least `min` are held, so the last packets of a stream stay in it. A short key press (an
+  // RFC 4733 digit of 4 packets or fewer, with no audio after it) never reached the DTMF decoder.
+  // Without it each packet is handled as it arrives; audio jitter is still absorbed by the player's
+  // buffer (`audio_buffer`). `0-0` is how baresip 1.0.0 turns it off (stream.c allocates none).
+  lines.push('jitter_buffer_delay 0-0');
   if (s.audioDevice) {
     lines.push(
       `audio_player alsa,${s.audioDevice}`,
@@ -77,7 +114,8 @@ export async function listModules(modulePath: string): Promise<Set<string>> {
 export async function writeConfigDir(dir: string, input: ConfigInput): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  await writeFile(join(dir, 'config'), buildConfig(input), { mode: 0o600 });
+  const config = buildConfig({ ...input, interfaces: input.interfaces ?? networkInterfaces() });
+  await writeFile(join(dir, 'config'), config, { mode: 0o600 });
   await chmod(join(dir, 'config'), 0o600);
   // account.so is not loaded, but an empty file keeps baresip from writing a template with examples.
   await writeFile(join(dir, 'accounts'), '', { mode: 0o600 });

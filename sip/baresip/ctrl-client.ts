@@ -1,12 +1,14 @@
 /**
  * The one ctrl_tcp connection to baresip: netstring frames, commands matched to their responses
  * by token, a timeout per command, events passed on as they come. Commands are pipelined: a group
- * of commands is written in one go, so baresip runs them back to back.
+ * of commands is written in one go, so baresip runs them back to back. TCP_QUICKACK is set after
+ * every read, so that baresip's next write is not held back by its Nagle (see quickack.ts).
  */
 import { connect, type Socket } from 'node:net';
 import { type Clock, type Logger, type TimerHandle, TypedEmitter } from '../../core/index.ts';
 import { type BaresipEvent, type CtrlResponse, parseCtrlMessage } from './messages.ts';
 import { encodeNetstring, NetstringDecoder } from './netstring.ts';
+import { loadQuickAck, type QuickAck, socketFd } from './quickack.ts';
 
 export type Command = { command: string; params?: string };
 
@@ -37,11 +39,30 @@ export class CtrlClient {
   #clock: Clock;
   #log: Logger;
   #timeoutMs: number;
+  #quickAckDep: QuickAck | false | undefined;
+  #quickAck: QuickAck | undefined;
+  #fd: number | undefined;
+  #reads = 0;
 
-  constructor(deps: { clock: Clock; log: Logger; commandTimeoutMs?: number }) {
+  /**
+   * `quickAck`: how TCP_QUICKACK is set (default: libc through koffi); false to leave it off
+   * (the control of test/integration/sip-latency.test.ts).
+   */
+  constructor(deps: { clock: Clock; log: Logger; commandTimeoutMs?: number; quickAck?: QuickAck | false }) {
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#timeoutMs = deps.commandTimeoutMs ?? 3000;
+    this.#quickAckDep = deps.quickAck;
+  }
+
+  /** Reads from the socket so far (one TCP_QUICKACK each). */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  /** The socket's file descriptor, once connected. */
+  get fd(): number | undefined {
+    return this.#fd;
   }
 
   get connected(): boolean {
@@ -49,8 +70,15 @@ export class CtrlClient {
   }
 
   /** Connects once; rejects if nothing listens. */
-  connect(port: number, host = '127.0.0.1'): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async connect(port: number, host = '127.0.0.1'): Promise<void> {
+    if (this.#quickAckDep === undefined) {
+      this.#quickAckDep = await loadQuickAck().catch((err) => {
+        this.#log.warn({ err }, 'TCP_QUICKACK is not available: baresip answers may wait up to 40 ms');
+        return false as const;
+      });
+    }
+    if (this.#quickAckDep) this.#quickAck = this.#quickAckDep;
+    await new Promise<void>((resolve, reject) => {
       const s = connect({ port, host, noDelay: true });
       const onError = (err: Error) => {
         s.destroy();
@@ -60,7 +88,18 @@ export class CtrlClient {
       s.once('connect', () => {
         s.off('error', onError);
         this.#socket = s;
-        s.on('data', (chunk: Buffer) => this.#onData(chunk));
+        this.#fd = socketFd(s);
+        if (this.#quickAck && this.#fd === undefined) {
+          this.#quickAck = undefined;
+          this.#log.warn('no file descriptor for ctrl_tcp: TCP_QUICKACK not set, baresip answers may wait up to 40 ms');
+        }
+        this.#ackNow();
+        s.on('data', (chunk: Buffer) => {
+          this.#reads++;
+          // First, before anything is written in reply: the ACK of this read leaves now.
+          this.#ackNow();
+          this.#onData(chunk);
+        });
         s.on('error', (err) => this.#close(`ctrl_tcp error: ${err.message}`));
         s.on('close', () => this.#close('ctrl_tcp connection closed'));
         resolve();
@@ -108,6 +147,16 @@ export class CtrlClient {
 
   close(): void {
     this.#close('closed by the engine');
+  }
+
+  #ackNow(): void {
+    if (!this.#quickAck || this.#fd === undefined) return;
+    try {
+      this.#quickAck.set(this.#fd);
+    } catch (err) {
+      this.#quickAck = undefined;
+      this.#log.warn({ err }, 'TCP_QUICKACK could not be set: baresip answers may wait up to 40 ms');
+    }
   }
 
   #onData(chunk: Buffer): void {

@@ -18,13 +18,14 @@ import type {
 } from '../engine.ts';
 import { completeTarget, DEFAULT_DIRECT_IP_USER } from '../target.ts';
 import { AccountSync, DIRECT } from './accounts.ts';
-import { CallBook, DEFAULT_DIAL_TIMEOUT_MS } from './calls.ts';
+import { CallBook, DEFAULT_DIAL_TIMEOUT_MS, type Reconciliation } from './calls.ts';
 import { DEFAULT_MODULE_PATH, listModules, writeConfigDir } from './config-file.ts';
 import { CtrlClient } from './ctrl-client.ts';
 import { freeTcpPort } from './free-port.ts';
 import type { BaresipEvent } from './messages.ts';
 import { BaresipProcess } from './process.ts';
 import { Serial } from './serial.ts';
+import { SipTrace } from './sip-trace.ts';
 import { killStale, recordPid } from './stale.ts';
 
 export type BaresipDeps = {
@@ -42,11 +43,21 @@ export type BaresipDeps = {
   authRetry?: { minMs: number; maxMs: number };
   /** This device's address, for the direct IP user agent when listening on all addresses. */
   localAddress?: () => string;
+  /**
+   * Calls in conversation at once (read at each incoming call; default 1): an incoming call beyond
+   * is refused with 486. Outgoing calls still ringing (a group or sequence call) do not count.
+   */
+  maxCalls?: () => number;
+  /** How long answer() waits for the answered call to be established (default 5 s). */
+  answerTimeoutMs?: number;
+  /** baresip's call list is checked against the engine's this often (default 15 s; 0 = only on anomalies). */
+  reconcileIntervalMs?: number;
 };
 
 type State = 'stopped' | 'starting' | 'running' | 'restarting' | 'stopping';
 
 const CONNECT_TIMEOUT_MS = 5000;
+const RECONCILE_INTERVAL_MS = 15_000;
 /** `quit` ends calls and unregisters; baresip then waits for its SIP transactions (1.6-2 s, up to 32 s). */
 const QUIT_WAIT_MS = 3000;
 
@@ -71,6 +82,8 @@ export class BaresipEngine implements SipEngine {
   #upSince = 0;
   #applying: Promise<void> = Promise.resolve();
   #launching: Promise<void> | undefined;
+  #reconcileTimer: TimerHandle | undefined;
+  #trace: SipTrace | undefined;
 
   constructor(settings: EngineSettings, deps: BaresipDeps) {
     this.#settings = settings;
@@ -98,7 +111,12 @@ export class BaresipEngine implements SipEngine {
       serial: this.#serial,
       ctrl,
       keyOf: (aor) => this.#accounts.keyOf(aor),
+      aors: () => this.#accounts.aors(),
       emit: (event, payload) => this.events.emit(event, payload),
+      maxCalls: deps.maxCalls ?? (() => 1),
+      restart: (reason) => this.#failed(reason),
+      answerTimeoutMs: deps.answerTimeoutMs,
+      sourceOf: (bid) => this.#trace?.sourceOf(bid) ?? '',
     });
   }
 
@@ -141,6 +159,7 @@ export class BaresipEngine implements SipEngine {
     if (this.#state === 'stopped' || this.#state === 'stopping') return;
     this.#state = 'stopping';
     this.#clock.clearTimeout(this.#restartTimer);
+    this.#clock.clearTimeout(this.#reconcileTimer);
     await this.#launching?.catch(() => undefined);
     this.#accounts.close();
     this.#calls.drop(undefined, 'engine stopped');
@@ -215,6 +234,30 @@ export class BaresipEngine implements SipEngine {
     return this.#accounts.registrations();
   }
 
+  /**
+   * Checks baresip's call list against the engine's and repairs it (done by itself on anomalies and
+   * periodically; tests call it to see the result).
+   */
+  reconcileCalls(why = 'asked'): Promise<Reconciliation> {
+    if (this.#state !== 'running') return Promise.resolve({ ended: [], lost: [], stuck: false });
+    return this.#calls.reconcile(why);
+  }
+
+  #watchCalls(): void {
+    const every = this.#deps.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS;
+    if (every <= 0) return;
+    this.#clock.clearTimeout(this.#reconcileTimer);
+    this.#reconcileTimer = this.#clock.setTimeout(() => {
+      if (this.#state !== 'running') return;
+      this.#calls
+        .reconcile('periodic check')
+        .catch((err) => this.#log.warn({ err }, 'checking the call list failed'))
+        .finally(() => {
+          if (this.#state === 'running') this.#watchCalls();
+        });
+    }, every);
+  }
+
   get #directUser(): string {
     return this.#settings.directIpUser || DEFAULT_DIRECT_IP_USER;
   }
@@ -242,11 +285,16 @@ export class BaresipEngine implements SipEngine {
       modules: this.#modules,
     });
     await killStale(this.#deps.dir, this.#log);
+    // where incoming INVITEs come from (CallInfo.source): read from baresip's SIP trace, anew each run
+    this.#trace = new SipTrace((why) =>
+      this.#log.warn({ why }, "SIP trace out of step: callers' addresses are unknown until the SIP engine restarts"),
+    );
     const proc = new BaresipProcess({
       binary: this.#deps.binary ?? 'baresip',
       dir: this.#deps.dir,
       clock: this.#clock,
       log: this.#log,
+      sipTrace: this.#trace,
     });
     this.#proc = proc;
     await recordPid(this.#deps.dir, proc.pid);
@@ -273,6 +321,7 @@ export class BaresipEngine implements SipEngine {
     this.#upSince = this.#clock.monotonic();
     this.#log.info({ pid: proc.pid, restarts: this.#restarts }, 'SIP engine ready');
     this.events.emit('engine.ready', { restarts: this.#restarts });
+    this.#watchCalls();
   }
 
   async #connect(ctrl: CtrlClient, proc: BaresipProcess): Promise<void> {
@@ -306,6 +355,7 @@ export class BaresipEngine implements SipEngine {
       return;
     }
     this.#state = 'restarting';
+    this.#clock.clearTimeout(this.#reconcileTimer);
     this.#log.error({ reason }, 'SIP engine down: restarting it');
     const ctrl = this.#ctrl;
     const proc = this.#proc;

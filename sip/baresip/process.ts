@@ -1,10 +1,14 @@
 /**
  * One run of the baresip process: spawned on its config dir, its output kept (the last lines, for
- * error messages), stopped politely then firmly: `quit` is sent by the engine, then SIGTERM, then SIGKILL.
+ * error messages) and logged (its warnings and errors at warn, e.g. why a call was refused: `ua: SDP
+ * offer AF not available`; the rest at trace), stopped politely then firmly: `quit` is sent by the
+ * engine, then SIGTERM, then SIGKILL. baresip 1.0.0 flushes each log line even into a pipe
+ * (measured: lines arrive as they are printed; no `stdbuf` needed).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Clock, Logger } from '../../core/index.ts';
-import { stripAnsi } from './messages.ts';
+import { type OutputLine, OutputLines } from './output.ts';
+import type { SipTrace } from './sip-trace.ts';
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -17,19 +21,39 @@ export class BaresipProcess {
   #exit: Exit | undefined;
   #clock: Clock;
 
-  constructor(opts: { binary: string; dir: string; clock: Clock; log: Logger }) {
+  /** `sipTrace`: run baresip with its SIP trace (`-s`) and take the trace out of its output (sip-trace.ts). */
+  constructor(opts: {
+    binary: string;
+    dir: string;
+    clock: Clock;
+    log: Logger;
+    sipTrace?: SipTrace;
+  }) {
     this.#clock = opts.clock;
-    this.#child = spawn(opts.binary, ['-f', opts.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const onLines = (chunk: Buffer) => {
-      for (const line of stripAnsi(chunk.toString('utf8')).split('\n')) {
-        if (!line.trim()) continue;
-        this.#tail.push(line);
-        if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-        opts.log.trace({ baresip: line }, 'baresip output');
-      }
+    const trace = opts.sipTrace;
+    const args = trace ? ['-s', '-f', opts.dir] : ['-f', opts.dir];
+    this.#child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const onLine = ({ text, warning }: OutputLine) => {
+      this.#tail.push(text);
+      if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+      if (warning) opts.log.warn({ baresip: text }, `baresip: ${text.trim()}`);
+      else opts.log.trace({ baresip: text }, 'baresip output');
     };
-    this.#child.stdout!.on('data', onLines);
-    this.#child.stderr!.on('data', onLines);
+    const out = new OutputLines();
+    const err = new OutputLines();
+    if (trace) {
+      this.#child.stdout!.on('data', (chunk: Buffer) => out.push(trace.push(chunk)).forEach(onLine));
+      this.#child.stdout!.on('end', () => [...out.push(trace.flush()), ...out.flush()].forEach(onLine));
+    } else {
+      this.#child.stdout!.setEncoding('utf8');
+      this.#child.stdout!.on('data', (chunk: string) => out.push(chunk).forEach(onLine));
+      this.#child.stdout!.on('end', () => out.flush().forEach(onLine));
+    }
+    this.#child.stderr!.setEncoding('utf8');
+    // baresip writes to stderr only when something is wrong (e.g. it cannot start).
+    const onErr = (l: OutputLine) => onLine({ text: l.text, warning: true });
+    this.#child.stderr!.on('data', (chunk: string) => err.push(chunk).forEach(onErr));
+    this.#child.stderr!.on('end', () => err.flush().forEach(onErr));
     this.exited = new Promise((resolve) => {
       this.#child.once('error', (err) => {
         this.#tail.push(`cannot run ${opts.binary}: ${err.message}`);

@@ -10,13 +10,36 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { jsonSchema } from '../../agent/config/json-schema.ts';
 import { buildUi } from '../../web/build-ui.ts';
+import type { SchemaNode } from '../../web/ui/lib/schema.ts';
 import { BaresipPeer } from '../harness/baresip-peer.ts';
 import { Client, freePort, startAgent, type TestAgent, until } from '../integration/web-support.ts';
 import { launchChromium, type TestBrowser } from './lib/browser.ts';
 
 const SHOTS = 'test-results/web';
 const PASSWORD = 'door phone admin 1';
+
+/** The settings pages: route, a selector that says it is ready, the titles of sections it must have. */
+const MAIN_PAGES: [string, string, string[]][] = [
+  [
+    'intercom/call-feature',
+    '[name="callFeature.autoAnswerSip.delay"]',
+    ['Allowed Callers', 'Do Not Disturb', 'Auto Answer'],
+  ],
+  ['accounts', '[name="accounts.0.user"]', ['Registration status', 'Account 1']],
+  ['door', '[name="relays.0.holdTime"]', ['Relays', 'Inputs']],
+  ['schedules', '[name="schedules.0.name"]', ['Schedules']],
+  ['network', '#autop-export', ['Device', 'Web server', 'Direct IP', 'SIP network', 'Provisioning (autop)']],
+  ['actions', '[name="smtp.host"]', ['Action URLs', 'Email (SMTP)', 'FTP']],
+  ['security', '#token-name', ['Admin password', 'API tokens', 'System']],
+];
+
+/** Keys of the settings the schema marks as not in effect yet (`planned`), in schema order. */
+function plannedKeys(node: SchemaNode, path: string[] = []): string[] {
+  if (node.planned) return [path.join('.')];
+  return Object.entries(node.properties ?? {}).flatMap(([k, n]) => plannedKeys(n, [...path, k]));
+}
 
 let t: TestAgent;
 let b: TestBrowser;
@@ -130,6 +153,30 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Reset' }).click();
   });
 
+  it('Call Feature: the allowed callers are shown with their autop key, saved, and a bad entry is named', async () => {
+    await go('intercom/call-feature', '[name="callFeature.callers.allowList"]');
+    const field = page.locator('[name="callFeature.callers.allowList"]');
+    assert.equal(await field.inputValue(), '', 'empty out of the box');
+    assert.match(
+      String(await page.locator('[data-field="callFeature.callers.allowList"] .help').textContent()),
+      /Config\.Features\.CALLERS\.AllowList/,
+    );
+    await field.fill('sip:101@10.0.0.5, 10.0.0.0/33');
+    await field.press('Tab'); // checked by the API as it is typed
+    const error = page.locator('[id="e-callFeature.callers.allowList"]');
+    await error.waitFor({ state: 'visible' });
+    assert.match(String(await error.textContent()), /10\.0\.0\.0\/33.*at most 32/);
+    await field.fill('sip:101@10.0.0.5, 192.168.1.0/24, fd00::/8');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.save-status', { hasText: 'Saved (1 setting)' }).waitFor();
+    assert.deepEqual(t.agent.ctx.config.get().callFeature.callers.allowList, [
+      'sip:101@10.0.0.5',
+      '192.168.1.0/24',
+      'fd00::/8',
+    ]);
+    await shot('call-feature-callers');
+  });
+
   it('pressing a simulated button shows the input and the relay it opens change live', async () => {
     await go('status', 'button[data-sim="EXIT_BUTTON"]');
     await page.locator('tr[data-relay="1"][data-on="false"]').waitFor();
@@ -223,21 +270,58 @@ describe('web UI', () => {
     assert.equal((await api.get('/api/v1/relays/2')).body.result.on, false);
   });
 
-  it('every main page renders (screenshots in test-results/web)', async () => {
-    const pages: [string, string][] = [
-      ['intercom/call-feature', '[name="callFeature.autoAnswerSip.delay"]'],
-      ['accounts', '[name="accounts.0.user"]'],
-      ['door', '[name="relays.0.holdTime"]'],
-      ['schedules', '[name="schedules.0.name"]'],
-      ['network', '#autop-export'],
-      ['actions', '[name="smtp.host"]'],
-      ['security', '#token-name'],
-    ];
-    for (const [hash, ready] of pages) {
+  it('every main page renders, with its sections (screenshots in test-results/web)', async () => {
+    for (const [hash, ready, sections] of MAIN_PAGES) {
       await go(hash, ready);
+      for (const title of sections)
+        assert.equal(
+          await page.locator('h2', { hasText: new RegExp(`^${title.replace(/[()]/g, '\\$&')}$`) }).count(),
+          1,
+          `${hash} has the section "${title}"`,
+        );
       await shot(hash.replace('/', '-'));
     }
-    await page.locator('h2', { hasText: 'Do Not Disturb' }).count();
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('settings not in effect yet are on no page, and stay in the API and autop', async () => {
+    const schema = jsonSchema() as SchemaNode;
+    const planned = plannedKeys(schema);
+    assert.deepEqual(planned, [
+      'identity.role',
+      'identity.timeFormat',
+      'identity.language',
+      'cloud.autopUrl',
+      'cloud.autopMode',
+      'cloud.firmwareUrl',
+      'cloud.autopInterval',
+    ]);
+    for (const [hash, ready] of [['intercom/basic', '[name="intercom.maxCallTime"]'], ...MAIN_PAGES]) {
+      await go(hash as string, ready as string);
+      for (const key of planned)
+        assert.equal(await page.locator(`[data-key="${key}"], [data-field="${key}"]`).count(), 0, `${key} on ${hash}`);
+    }
+    await go('network', '[name="identity.name"]');
+    assert.equal(await page.locator('[name="identity.timeZone"]').count(), 1, 'the settings in effect are shown');
+    // the Cloud section holds the cloud settings in effect (the link), and only when there are some
+    const cloudInEffect = Object.keys(schema.properties?.cloud?.properties ?? {})
+      .map((k) => `cloud.${k}`)
+      .filter((k) => !planned.includes(k));
+    assert.equal(await page.locator('h2', { hasText: /^Cloud$/ }).count(), cloudInEffect.length ? 1 : 0);
+    for (const key of cloudInEffect)
+      assert.equal(await page.locator(`[data-field="${key}"]`).count(), 1, `${key} is in effect: shown`);
+    // provisioning files keep working: the CLI (as the API) reads and writes them, autop exports them
+    assert.equal(portier('config', 'set', 'identity.language=de', 'cloud.autopInterval=60').code, 0);
+    assert.equal(portier('config', 'get', 'identity.language').out.trim(), 'de');
+    const exported = portier('config', 'export').out;
+    assert.match(exported, /^Config\.Settings\.LANGUAGE\.WebLang = de$/m);
+    assert.match(exported, /^Config\.Autoprovision\.MODE\.Interval = 60$/m);
+    // and a save of the Network page leaves them as they are
+    await page.fill('[name="identity.location"]', 'Hall');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.save-status', { hasText: 'Saved (1 setting)' }).waitFor();
+    assert.equal(portier('config', 'get', 'identity.language').out.trim(), 'de');
+    assert.equal(portier('config', 'get', 'cloud.autopInterval').out.trim(), '60');
     assert.deepEqual(pageErrors, []);
   });
 

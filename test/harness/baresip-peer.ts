@@ -25,6 +25,11 @@ export type PeerOptions = {
   answer?: 'auto' | 'manual';
   /** Also register to the PBX as this subscriber. */
   register?: { pbx: Kamailio; subscriber: Subscriber; transport?: 'udp' | 'tcp' };
+  /**
+   * Address it listens on and sends from (default 127.0.0.1). Its direct IP AOR still says
+   * 127.0.0.1: with another address (127.0.0.2) it is a caller whose From URI lies about where it is.
+   */
+  address?: string;
 };
 
 export type PeerEvent = RawEvent & { at: number };
@@ -66,8 +71,8 @@ export class BaresipPeer {
       join(this.#dir, 'config'),
       [
         'poll_method epoll',
-        `sip_listen 127.0.0.1:${this.sipPort}`,
-        'net_interface 127.0.0.1',
+        `sip_listen ${this.#opts.address ?? '127.0.0.1'}:${this.sipPort}`,
+        `net_interface ${this.#opts.address ?? '127.0.0.1'}`,
         `rtp_ports ${rtpMin}-${rtpMax}`,
         'module_path /usr/lib/baresip/modules',
         'audio_source ausine,880',

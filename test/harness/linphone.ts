@@ -39,19 +39,23 @@ export class Linphone {
         'bind_address=127.0.0.1',
         'contact="Linphone" <sip:linphone@127.0.0.1>',
         'guess_hostname=0',
+        // IPv4 only, as a resident's app on an IPv4 LAN: liblinphone removes use_ipv6=0 at its first
+        // start (its "IPv6 migration") unless told the migration is done, and then offers the
+        // host's IPv6 address in its SDP.
         'use_ipv6=0',
+        'ipv6_migration_done=1',
         'prefer_ipv6=0',
         'sip_tcp_port=-1',
         'sip_tls_port=-1',
         'default_proxy=-1',
         'register_only_when_network_is_up=0',
         '[net]',
-        // Without these linphone puts the host's IPv6 address in its SDP, which baresip (IPv4 here) refuses with 488.
         'prefer_ipv6=0',
         'nat_address=127.0.0.1',
         'firewall_policy=1',
         '[rtp]',
         `audio_rtp_port=${rtpMin}-${rtpMax}`,
+        'bind_address=127.0.0.1',
         '[sound]',
         'echocancellation=0',
         '[video]',

@@ -137,7 +137,11 @@ describe('call features with real baresip monitors', { concurrency: 2 }, () => {
       await caller.dial(`sip:${pbx.subscribers[0]!.user}@${pbx.host}:${pbx.port}`);
       const closed = await caller.waitFor('CALL_CLOSED');
       assert.match(String(closed.param), /486/);
-      const log = door.agent.ctx.services.callLog!.page({ limit: 1 }).entries[0]!;
+      // the caller hears the 486 through the PBX about when the door's engine reports the end: wait for the entry
+      const log = await until(
+        () => door.agent.ctx.services.callLog!.page({ limit: 1 }).entries.find((e) => e.direction === 'incoming'),
+        'the call log entry of the rejected call',
+      );
       assert.equal(log.direction, 'incoming');
       assert.equal(log.result, 'rejected');
       await door.agent.ctx.config.apply({ accounts: { 0: { dnd: { enabled: false } } } });
@@ -167,7 +171,7 @@ describe('call features with real baresip monitors', { concurrency: 2 }, () => {
       await monitors[0]!.waitFor('CALL_CLOSED', () => true, 10_000);
       assert.equal(opened.length, 1);
       assert.equal(opened[0]!.method, 'dtmf');
-      assert.match(opened[0]!.by, new RegExp(`sip:${pbx.subscribers[1]!.user}@`));
+      assert.match(opened[0]!.actor, new RegExp(`sip:${pbx.subscribers[1]!.user}@`));
       const entry = door.agent.ctx.services.doorLog!.page({ limit: 1 }).entries[0]!;
       assert.equal(entry.method, 'dtmf');
       assert.equal(entry.relayName, 'Door');

@@ -20,7 +20,7 @@ it('press the push button: the dev monitor answers and its door code opens the d
   await until(() => opened.length > 0, 'the door opened', 400);
   assert.equal(opened[0]!.method, 'dtmf');
   assert.equal(opened[0]!.name, 'Door');
-  assert.equal(opened[0]!.by, 'sip:monitor@127.0.0.1:5070');
+  assert.equal(opened[0]!.actor, 'sip:monitor@127.0.0.1:5070');
   assert.ok(services.relays!.states()[0]!.on, 'relay A is energized');
   for (const c of services.sip!.calls()) await services.sip!.hangup(c.id);
 });

@@ -1,6 +1,7 @@
 /**
  * Push button actions received by real servers on 127.0.0.1: an HTTP GET with placeholders, an
- * email through an SMTP server, an event record uploaded to an FTP server.
+ * email through an SMTP server, an event record uploaded to an FTP server; the features are built
+ * as the agent builds them (the push button places the call, the action switches its relay on).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -10,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { FtpSrv } from 'ftp-srv';
 import { SMTPServer } from 'smtp-server';
-import { PushButtonAction } from '../../agent/features/index.ts';
 import { RealClock } from '../../core/index.ts';
 import { freeTcpPort as freePort } from '../harness/ports.ts';
 import { rig } from '../unit/support/feature-rig.ts';
@@ -27,7 +27,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('a press sends the HTTP GET, the email and the FTP record to real servers', async (t) => {
+it('a press sends the HTTP GET, the email and the FTP record to real servers, and switches the relay on', async (t) => {
   const httpPort = await freePort();
   const http = createServer((req, res) => {
     got.http.push(req.url ?? '');
@@ -98,7 +98,9 @@ it('a press sends the HTTP GET, the email and the FTP record to real servers', a
     },
     ftp: { url: `ftp://127.0.0.1:${ftpPort}/events`, username: 'door', password: 'pw' },
     intercom: {
+      pushButton: { numbers: ['10.0.0.1'] },
       pushButtonAction: {
+        relay: 2,
         http: true,
         httpUrl: `http://127.0.0.1:${httpPort}/ring?mac=$mac&door=$name&relay=$relay1status`,
         email: true,
@@ -107,11 +109,11 @@ it('a press sends the HTTP GET, the email and the FTP record to real servers', a
     },
   });
   // outbound I/O is real: let real time pass
-  const deps = { ...r.deps, clock: new RealClock() };
-  const action = new PushButtonAction(deps);
-  await action.start();
-  t.after(() => action.stop());
+  await r.features([], { clock: new RealClock() });
+  t.after(() => r.stop());
   r.press();
+  assert.equal(r.sip.dialed().length, 1, 'the press placed a call');
+  assert.deepEqual([...r.relays.on], [1], "the action's relay is on while the call rings");
 
   const deadline = Date.now() + 10_000;
   const ftpFiles = async () => readdir(join(dir, 'events')).catch(() => [] as string[]);

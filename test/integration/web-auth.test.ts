@@ -1,13 +1,19 @@
 /**
  * Web security over real HTTP: first-run setup with the one-time code from the log, sessions in
- * HttpOnly SameSite=Strict cookies, CSRF checks, 401 on every route without auth, API tokens,
- * password change, body limits, and the login lockout after 10 wrong passwords.
+ * HttpOnly SameSite=Strict cookies, CSRF checks, API tokens and their scopes, password change,
+ * body limits, and the login lockout after 10 wrong passwords. A sweep over every route the
+ * server registers checks that each refuses without credentials, with a wrong token, as a
+ * cross-site form post, and with a token whose scope is too small, and that a refusal has no
+ * effect at all (no bus event, no restart, no config or relay change, no file written).
  */
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, startAgent, type TestAgent } from './web-support.ts';
+import type { AgentEvents } from '../../agent/bus.ts';
+import { findLeaf } from '../../agent/config/index.ts';
+import { neededScope } from '../../web/auth/index.ts';
+import { Client, dirSnapshot, registeredRoutes, startAgent, type TestAgent, until } from './web-support.ts';
 
 const PASSWORD = 'correct horse battery';
 let t: TestAgent;
@@ -19,45 +25,94 @@ after(async () => {
   await t?.stop();
 });
 
-/** Every route of the API (the auth routes that must stay reachable are checked separately). */
-const ROUTES: [string, string][] = [
-  ['GET', '/api/v1/system/info'],
-  ['GET', '/api/v1/system/status'],
-  ['POST', '/api/v1/system/reboot'],
-  ['GET', '/api/v1/config'],
-  ['PATCH', '/api/v1/config'],
-  ['GET', '/api/v1/config/schema'],
-  ['GET', '/api/v1/config/intercom.maxCallTime'],
-  ['PUT', '/api/v1/config/intercom.maxCallTime'],
-  ['POST', '/api/v1/config/validate'],
-  ['GET', '/api/v1/config/autop'],
-  ['POST', '/api/v1/config/autop'],
-  ['GET', '/api/v1/relays'],
-  ['GET', '/api/v1/relays/1'],
-  ['POST', '/api/v1/relays/1/trigger'],
-  ['POST', '/api/v1/relays/1/on'],
-  ['POST', '/api/v1/relays/1/off'],
-  ['GET', '/api/v1/inputs'],
-  ['GET', '/api/v1/sim/lines'],
-  ['POST', '/api/v1/sim/lines/EXIT_BUTTON/press'],
-  ['GET', '/api/v1/calls'],
-  ['POST', '/api/v1/calls'],
-  ['POST', '/api/v1/calls/x/answer'],
-  ['POST', '/api/v1/calls/x/hangup'],
-  ['POST', '/api/v1/calls/x/dtmf'],
-  ['GET', '/api/v1/logs/calls'],
-  ['GET', '/api/v1/logs/door'],
-  ['GET', '/api/v1/events'],
-  ['GET', '/api/v1/log/subscribe'],
-  ['POST', '/api/v1/log/subscribe'],
-  ['GET', '/api/v1/log/pull?id=x'],
-  ['POST', '/api/v1/log/unsubscribe?id=x'],
-  ['POST', '/api/v1/auth/logout'],
-  ['POST', '/api/v1/auth/password'],
-  ['GET', '/api/v1/auth/tokens'],
-  ['POST', '/api/v1/auth/tokens'],
-  ['DELETE', '/api/v1/auth/tokens/tok_x'],
-];
+/**
+ * The only routes reachable without credentials: the UI's static files, first-run setup, login,
+ * and the auth state. Every other route the server registers is swept below.
+ */
+const PUBLIC = new Set([
+  'GET /',
+  'HEAD /',
+  'GET /*',
+  'HEAD /*',
+  'GET /api/v1/auth/state',
+  'HEAD /api/v1/auth/state',
+  'POST /api/v1/auth/setup',
+  'POST /api/v1/auth/login',
+]);
+
+/** What an API token needs, where it is not the default (read for GET/HEAD, admin for a change). */
+const SESSION_ONLY = new Set([
+  'GET /api/v1/auth/tokens',
+  'HEAD /api/v1/auth/tokens',
+  'POST /api/v1/auth/tokens',
+  'DELETE /api/v1/auth/tokens/:id',
+  'POST /api/v1/auth/password',
+  'POST /api/v1/config/autop/export',
+]);
+const DOOR = new Set([
+  'POST /api/v1/relays/:id/:action',
+  'POST /api/v1/calls',
+  'POST /api/v1/calls/:id/answer',
+  'POST /api/v1/calls/:id/hangup',
+  'POST /api/v1/calls/:id/dtmf',
+]);
+const READ_CHANGES = new Set([
+  'POST /api/v1/log/subscribe',
+  'POST /api/v1/log/unsubscribe',
+  'POST /api/v1/auth/logout',
+]);
+
+type Scope = 'read' | 'door' | 'admin' | 'session';
+const RANK: Record<Scope, number> = { read: 0, door: 1, admin: 2, session: 3 };
+const SAFE = new Set(['GET', 'HEAD']);
+
+function expectedScope(route: string): Scope {
+  if (SESSION_ONLY.has(route)) return 'session';
+  if (DOOR.has(route)) return 'door';
+  if (READ_CHANGES.has(route)) return 'read';
+  return SAFE.has(route.split(' ')[0]!) ? 'read' : 'admin';
+}
+
+/** A concrete URL for a route, with parameters that would do something if the guard let them through. */
+function urlOf(url: string): string {
+  const sample: Record<string, string> = { id: '1', action: 'on', key: 'intercom.maxCallTime', line: 'EXIT_BUTTON' };
+  const path = url.replace(/:(\w+)/g, (_m, name: string) => sample[name] ?? 'x').replace('*', 'x');
+  return path.endsWith('/log/pull') || path.endsWith('/log/unsubscribe') ? `${path}?id=x` : path;
+}
+
+/** Bodies that would change something if the guard let them through. */
+const MAX_CALL_TIME_AUTOP = findLeaf('intercom.maxCallTime')!.autop;
+const EFFECT_BODIES: Record<string, { body?: unknown; text?: string }> = {
+  'PATCH /api/v1/config': { body: { intercom: { maxCallTime: 17 } } },
+  'PUT /api/v1/config/:key': { body: { value: 17 } },
+  'POST /api/v1/config/autop': { text: `${MAX_CALL_TIME_AUTOP} = 17\n` },
+  'POST /api/v1/config/autop/export': { body: { password: PASSWORD, secrets: true } },
+  'POST /api/v1/calls': { body: { target: 'sip:nobody@127.0.0.1:9' } },
+  'POST /api/v1/calls/:id/dtmf': { body: { digits: '#' } },
+  'POST /api/v1/auth/tokens': { body: { name: 'sneaky', scope: 'admin' } },
+  'POST /api/v1/auth/password': { body: { current: PASSWORD, password: 'another password 1' } },
+};
+
+/** The error codes of a refusal by the guard (the handler did not run). */
+const REFUSED = new Set(['unauthorized', 'invalid_token', 'csrf_failed', 'forbidden', 'session_required']);
+
+/** Sends a request and reads its status and error code; a stream (SSE) is cut once its head is in. */
+async function send(method: string, path: string, headers: Record<string, string>, body?: string) {
+  const ac = new AbortController();
+  const r = await fetch(t.base + path, { method, headers, body, redirect: 'manual', signal: ac.signal });
+  if (method === 'HEAD' || (r.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    ac.abort();
+    return { status: r.status, code: undefined as string | undefined };
+  }
+  const text = await r.text();
+  let code: string | undefined;
+  try {
+    code = JSON.parse(text).error?.code;
+  } catch {
+    code = undefined;
+  }
+  return { status: r.status, code };
+}
 
 describe('web auth', () => {
   it('before the setup: no session, login says setup_required, every route answers 401', async () => {
@@ -67,11 +122,14 @@ describe('web auth', () => {
     const login = await c.post('/api/v1/auth/login', { password: 'whatever1' });
     assert.equal(login.status, 409);
     assert.equal(login.body.error.code, 'setup_required');
-    for (const [method, path] of ROUTES) {
-      const r = await c.req(method, path, method === 'GET' ? {} : { body: {} });
-      assert.equal(r.status, 401, `${method} ${path}`);
+    const routes = (await registeredRoutes(t)).filter((r) => !PUBLIC.has(`${r.method} ${r.url}`));
+    assert.ok(routes.length > 30, `${routes.length} routes`);
+    for (const { method, url } of routes) {
+      const r = await c.req(method, urlOf(url), SAFE.has(method) ? {} : { body: {} });
+      assert.equal(r.status, 401, `${method} ${url}`);
+      if (method === 'HEAD') continue;
       assert.equal(r.body.success, false);
-      assert.equal(r.body.error.code, 'unauthorized', `${method} ${path}`);
+      assert.equal(r.body.error.code, 'unauthorized', `${method} ${url}`);
       assert.equal(typeof r.body.error.message, 'string');
     }
   });
@@ -140,6 +198,132 @@ describe('web auth', () => {
     assert.doesNotMatch(sessions, new RegExp(c.cookie.split('=')[1]!));
   });
 
+  it('every route: refused without credentials, with a wrong token, cross-site, or beyond the token scope; and no effect', async () => {
+    const admin = new Client(t.base);
+    assert.equal((await admin.login(PASSWORD)).status, 200);
+    const tokens: Record<'read' | 'door' | 'admin', string> = { read: '', door: '', admin: '' };
+    for (const scope of ['read', 'door', 'admin'] as const) {
+      const r = await admin.post('/api/v1/auth/tokens', { name: `sweep ${scope}`, scope });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.result.info.scope, scope);
+      tokens[scope] = r.body.result.token;
+    }
+    const routes = await registeredRoutes(t);
+    const outside = routes.filter((r) => !r.url.startsWith('/api/') && !PUBLIC.has(`${r.method} ${r.url}`));
+    assert.deepEqual(outside, [], 'every route outside /api/ is a public UI route, listed above');
+    const guarded = routes.filter((r) => !PUBLIC.has(`${r.method} ${r.url}`));
+
+    // Everything the agent does is seen: every bus event, a restart, the config, relays, calls, files.
+    const bus = t.agent.ctx.bus;
+    const emitted: string[] = [];
+    const emit = bus.emit;
+    bus.emit = function <E extends keyof AgentEvents>(this: typeof bus, event: E, payload: AgentEvents[E]) {
+      emitted.push(String(event));
+      emit.call(this, event, payload);
+    };
+    const state = async () => ({
+      restarts: t.restarts,
+      config: JSON.stringify(t.agent.ctx.config.get()),
+      relays: JSON.stringify(t.agent.ctx.services.relays?.states()),
+      calls: JSON.stringify(t.agent.ctx.services.sip?.calls() ?? []),
+      tokens: JSON.stringify(
+        (await admin.get('/api/v1/auth/tokens')).body.result.tokens.map((x: { id: string }) => x.id),
+      ),
+      files: await dirSnapshot(t.dataDir),
+    });
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      await fetch(`${t.base}/api/v1/auth/state`); // a round trip: what the server had queued has run
+    };
+    try {
+      const before = await state();
+      let refusals = 0;
+      for (const { method, url, scope: declared } of guarded) {
+        const route = `${method} ${url}`;
+        const path = urlOf(url);
+        const effect = EFFECT_BODIES[route] ?? (SAFE.has(method) ? {} : { body: {} });
+        const body = effect.text ?? (effect.body === undefined ? undefined : JSON.stringify(effect.body));
+        const type = effect.text !== undefined ? 'text/plain' : 'application/json';
+        const withBody = (h: Record<string, string>) => (body === undefined ? h : { ...h, 'content-type': type });
+        const expectRefused = async (
+          what: string,
+          headers: Record<string, string>,
+          status: number,
+          codes: string[],
+        ) => {
+          const r = await send(method, path, withBody(headers), body);
+          assert.equal(r.status, status, `${route} ${what}: status`);
+          if (method !== 'HEAD') assert.ok(codes.includes(r.code ?? ''), `${route} ${what}: ${r.code}`);
+          refusals++;
+        };
+        await expectRefused('without credentials', {}, 401, ['unauthorized']);
+        await expectRefused('with a wrong token', { authorization: `Bearer ptk_${'x'.repeat(43)}` }, 401, [
+          'invalid_token',
+        ]);
+        if (!SAFE.has(method)) {
+          // A form another site posts: the session cookie comes along, the CSRF token cannot.
+          const r = await send(
+            method,
+            path,
+            {
+              cookie: admin.cookie,
+              origin: 'http://evil.example',
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            'a=b',
+          );
+          assert.equal(r.status, 403, `${route} cross-site form post`);
+          assert.equal(r.code, 'csrf_failed', `${route} cross-site form post`);
+          const sameSite = await send(method, path, withBody({ cookie: admin.cookie }), body);
+          assert.equal(sameSite.code, 'csrf_failed', `${route} with the session but no CSRF token`);
+          refusals += 2;
+        }
+        const needed = expectedScope(route);
+        assert.equal(neededScope(method, declared), needed, `${route}: the scope the route declares`);
+        for (const scope of ['read', 'door', 'admin'] as const) {
+          const headers = { authorization: `Bearer ${tokens[scope]}` };
+          if (RANK[scope] < RANK[needed]) {
+            await expectRefused(`with a ${scope} token`, headers, 403, [
+              needed === 'session' ? 'session_required' : 'forbidden',
+            ]);
+          } else if (SAFE.has(method)) {
+            // A read it may do: not refused by the guard (the not-dev simulation answers 403 not_dev).
+            const r = await send(method, path, headers);
+            assert.ok(
+              r.status !== 401 && !REFUSED.has(r.code ?? ''),
+              `${route} with a ${scope} token: ${r.status} ${r.code}`,
+            );
+          }
+        }
+        await settle();
+        assert.deepEqual(emitted, [], `${route}: no bus event`);
+        assert.deepEqual(await state(), before, `${route}: no effect`);
+      }
+      assert.ok(refusals > 150, `${refusals} refusals checked`);
+    } finally {
+      bus.emit = emit;
+    }
+
+    // The same requests with the right credentials do have effects (the sweep would see them).
+    const door = new Client(t.base);
+    door.token = tokens.door;
+    const opened = await door.post('/api/v1/relays/1/trigger');
+    assert.equal(opened.status, 200, opened.text);
+    const a = new Client(t.base);
+    a.token = tokens.admin;
+    assert.equal((await a.req('PATCH', '/api/v1/config', EFFECT_BODIES['PATCH /api/v1/config'])).status, 200);
+    assert.equal(t.agent.ctx.config.get().intercom.maxCallTime, 17);
+    const restarts = t.restarts;
+    assert.equal((await a.post('/api/v1/system/reboot')).status, 200);
+    await until(() => t.restarts === restarts + 1, 'the restart of an authorized reboot');
+    for (const scope of ['read', 'door', 'admin'] as const) {
+      const id = (await admin.get('/api/v1/auth/tokens')).body.result.tokens.find(
+        (x: { name: string }) => x.name === `sweep ${scope}`,
+      ).id;
+      assert.equal((await admin.req('DELETE', `/api/v1/auth/tokens/${id}`)).status, 200);
+    }
+  });
+
   it('a state change needs the CSRF token and a same-origin request', async () => {
     const c = new Client(t.base);
     assert.equal((await c.login(PASSWORD)).status, 200);
@@ -203,17 +387,20 @@ describe('web auth', () => {
   it('API tokens: created from a session, sent as Bearer without CSRF, unable to make tokens, revocable', async () => {
     const admin = new Client(t.base);
     await admin.login(PASSWORD);
-    const badName = await admin.post('/api/v1/auth/tokens', { name: '' });
+    const badName = await admin.post('/api/v1/auth/tokens', { name: '', scope: 'read' });
     assert.equal(badName.status, 400);
     assert.deepEqual(badName.body.error.problems, [{ key: 'name', message: 'must not be empty' }]);
-    const made = await admin.post('/api/v1/auth/tokens', { name: 'Home Assistant' });
+    const noScope = await admin.post('/api/v1/auth/tokens', { name: 'Home Assistant', scope: 'root' });
+    assert.equal(noScope.status, 400);
+    assert.deepEqual(noScope.body.error.problems, [{ key: 'scope', message: 'must be one of read, door, admin' }]);
+    const made = await admin.post('/api/v1/auth/tokens', { name: 'Home Assistant', scope: 'admin' });
     assert.equal(made.status, 200, made.text);
     const { token, info } = made.body.result;
     assert.match(token, /^ptk_[A-Za-z0-9_-]{43}$/);
     const list = await admin.get('/api/v1/auth/tokens');
     assert.deepEqual(
-      list.body.result.tokens.map((x: { id: string; name: string }) => [x.id, x.name]),
-      [[info.id, 'Home Assistant']],
+      list.body.result.tokens.map((x: { id: string; name: string; scope: string }) => [x.id, x.name, x.scope]),
+      [[info.id, 'Home Assistant', 'admin']],
     );
     assert.doesNotMatch(await readFile(join(t.dataDir, 'web', 'credentials.json'), 'utf8'), new RegExp(token));
 

@@ -166,7 +166,10 @@ describe('config API', () => {
     assert.match(r.headers.get('content-type')!, /^text\/plain/);
     assert.match(r.headers.get('content-disposition')!, /^attachment; filename="[0-9a-z]+\.cfg"$/);
     assert.match(r.text, /^Config\.Features\.DOORPHONE\.MaxCallTime = 9$/m);
-    assert.equal(r.text, portier('config', 'export').out);
+    // The CLI's codec; the API leaves the passwords out (the CLI is local: web-secrets.test.ts).
+    const settings = (text: string) => text.split('\n').filter((l) => !l.startsWith('#'));
+    const cli = settings(portier('config', 'export').out).filter((l) => !/\.(Pwd|Password) = /.test(l));
+    assert.deepEqual(settings(r.text), cli);
   });
 
   it('imports an autop file: strict refuses any problem (as the CLI words it), lenient applies the good lines', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { AgentEvents } from '../../agent/bus.ts';
 import { BaresipPeer } from '../harness/baresip-peer.ts';
 import { Client, startAgent, type TestAgent, until } from './web-support.ts';
 
@@ -36,11 +37,30 @@ describe('relays and inputs', () => {
     assert.equal((await c.get('/api/v1/relays/x')).status, 404);
   });
 
+  /** The door.opened events of the agent while `fn` runs. */
+  async function openings(fn: () => Promise<void>): Promise<AgentEvents['door.opened'][]> {
+    const seen: AgentEvents['door.opened'][] = [];
+    const off = t.agent.ctx.bus.on('door.opened', (e) => seen.push(e));
+    try {
+      await fn();
+    } finally {
+      off();
+    }
+    return seen;
+  }
+
   it('trigger energizes the relay and logs the opening in the door log as an API opening', async () => {
     const changed = t.agent.ctx.bus.waitFor('relay.changed', (e) => e.index === 0 && e.on);
-    const r = await c.post('/api/v1/relays/1/trigger');
-    assert.equal(r.status, 200, r.text);
-    assert.equal(r.body.result.on, true);
+    const opened = await openings(async () => {
+      const r = await c.post('/api/v1/relays/1/trigger');
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.result.on, true);
+    });
+    assert.deepEqual(
+      opened.map((e) => [e.relay, e.name, e.method, e.actor, e.call]),
+      [[0, 'Door', 'api', 'web:admin', undefined]],
+      'one opening, by the API, during no call',
+    );
     assert.equal((await changed).by, 'web:admin');
     const log = await c.get('/api/v1/logs/door');
     assert.deepEqual(
@@ -55,11 +75,29 @@ describe('relays and inputs', () => {
       async () => (await c.get('/api/v1/relays/3')).body.result.mode === 'bistable',
       'the HAL to take the new mode',
     );
-    const on = await c.post('/api/v1/relays/3/on');
-    assert.equal(on.status, 200, on.text);
-    assert.equal(on.body.result.on, true);
-    const off = await c.post('/api/v1/relays/3/off');
-    assert.equal(off.body.result.on, false);
+    const on = await openings(async () => {
+      const r = await c.post('/api/v1/relays/3/on');
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.result.on, true);
+    });
+    assert.deepEqual(
+      on.map((e) => [e.relay, e.method, e.actor]),
+      [[2, 'api', 'web:admin']],
+      'switching on is an opening',
+    );
+    const off = await openings(async () => {
+      assert.equal((await c.post('/api/v1/relays/3/off')).body.result.on, false);
+    });
+    assert.deepEqual(off, [], 'switching off is no opening');
+    const toggled = await openings(async () => {
+      assert.equal((await c.post('/api/v1/relays/3/trigger')).body.result.on, true, 'a trigger toggles: on');
+      assert.equal((await c.post('/api/v1/relays/3/trigger')).body.result.on, false, 'a trigger toggles: off');
+    });
+    assert.deepEqual(
+      toggled.map((e) => [e.relay, e.method]),
+      [[2, 'api']],
+      'the trigger that switched it off is no opening',
+    );
     const bad = await c.post('/api/v1/relays/3/explode');
     assert.equal(bad.status, 404);
     assert.equal(bad.body.error.code, 'not_found');
@@ -89,12 +127,21 @@ describe('relays and inputs', () => {
     const lines = (await c.get('/api/v1/sim/lines')).body.result.lines as { line: string; direction: string }[];
     assert.ok(lines.some((l) => l.line === 'EXIT_BUTTON' && l.direction === 'input'));
     const active = t.agent.ctx.bus.waitFor('input.changed', (e) => e.index === 1 && e.active);
-    const opened = t.agent.ctx.bus.waitFor('door.opened', (e) => e.method === 'input');
-    const press = await c.post('/api/v1/sim/lines/EXIT_BUTTON/press');
-    assert.equal(press.status, 200);
-    assert.deepEqual(press.body.result, { line: 'EXIT_BUTTON', active: true });
-    await active;
-    assert.equal((await opened).relay, 0);
+    const opened = await openings(async () => {
+      const press = await c.post('/api/v1/sim/lines/EXIT_BUTTON/press');
+      assert.equal(press.status, 200);
+      assert.deepEqual(press.body.result, { line: 'EXIT_BUTTON', active: true });
+      await active;
+    });
+    assert.deepEqual(
+      opened.map((e) => [e.relay, e.name, e.method, e.actor]),
+      [[0, 'Door', 'exit-button', 'Exit button']],
+      'one opening, by the exit button',
+    );
+    await until(async () => {
+      const entry = (await c.get('/api/v1/logs/door')).body.result.entries[0];
+      return entry?.method === 'exit-button' && entry.by === 'Exit button';
+    }, 'the door log records the exit button and the input');
     assert.equal((await c.get('/api/v1/inputs')).body.result.inputs[1].active, true);
     const released = t.agent.ctx.bus.waitFor('input.changed', (e) => e.index === 1 && !e.active);
     assert.equal((await c.post('/api/v1/sim/lines/EXIT_BUTTON/release')).status, 200);

@@ -14,7 +14,7 @@ before(async () => {
   t = await startAgent();
   c = new Client(t.base);
   assert.equal((await c.setup(t)).status, 200);
-  token = (await c.post('/api/v1/auth/tokens', { name: 'integrator' })).body.result.token;
+  token = (await c.post('/api/v1/auth/tokens', { name: 'integrator', scope: 'read' })).body.result.token;
 });
 after(async () => {
   await t?.stop();
@@ -169,7 +169,7 @@ describe('2N-style log/subscribe and log/pull', () => {
     const [ev] = got.body.result.events;
     assert.equal(ev.event, 'door.opened');
     assert.equal(ev.params.relay, 0);
-    assert.equal(ev.params.by, 'web:admin');
+    assert.equal(ev.params.actor, 'web:admin');
     assert.equal(typeof ev.utcTime, 'number');
     assert.equal(got.body.result.events.length, 1, 'relay.changed is filtered out');
     assert.equal((await x.get(`/api/v1/log/unsubscribe?id=${id}`)).status, 200);

@@ -3,9 +3,53 @@
  * dir and a free port on 127.0.0.1, its log captured; and a small HTTP client that keeps the
  * session cookie and the CSRF token like the browser UI does.
  */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UI_DIR } from '../../agent/parts/web.ts';
+import { VERSION } from '../../agent/version.ts';
+import { silentLogger } from '../../core/index.ts';
+import { listRoutes, type RouteInfo } from '../../web/index.ts';
 import type { TestAgent } from '../harness/agent.ts';
 
 export { freePort, type LogLine, startAgent, type TestAgent, until } from '../harness/agent.ts';
+
+/**
+ * Every route the agent's web server registers: built by the same code with the agent's own deps
+ * (nothing listens, nothing is loaded or written), so that a sweep cannot miss a new route.
+ */
+export function registeredRoutes(t: TestAgent): Promise<RouteInfo[]> {
+  const c = t.agent.ctx;
+  return listRoutes({
+    config: c.config,
+    bus: c.bus,
+    clock: c.clock,
+    log: silentLogger(),
+    services: c.services,
+    dataDir: c.options.dataDir,
+    dev: c.options.dev,
+    bind: '127.0.0.1',
+    hal: c.options.hal,
+    version: VERSION,
+    uiDir: UI_DIR,
+    restart: () => {
+      throw new Error('listing the routes must not restart anything');
+    },
+  });
+}
+
+/** Path, mode and SHA-256 of every file under `dir`: two equal snapshots mean nothing was written. */
+export async function dirSnapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const file = join(e.parentPath, e.name);
+    const [st, data] = await Promise.all([stat(file), readFile(file)]);
+    out[file.slice(dir.length + 1)] =
+      `${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(data).digest('hex')}`;
+  }
+  return out;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 export type Res = { status: number; headers: Headers; body: any; text: string };

@@ -95,8 +95,11 @@ describe('emulated door phone (QEMU, gpiod on gpio-sim)', () => {
     assert.equal(ready.driver, 'gpiod');
     assert.deepEqual(ready.relays, ['Door: ok', 'Gate: ok', 'Light: ok']);
     assert.deepEqual(ready.inputs, ['Push button: ok', 'Exit button: ok', 'Door contact: ok', 'Input D: disabled']);
-    const used = await vm.sh('cat /sys/kernel/debug/gpio 2>/dev/null || true');
-    if (used) assert.match(used, /RELAY_A.*portier/);
+    // who holds which line: the image's init mounts debugfs; a requested line reads "(NAME |consumer)"
+    const held = await vm.sh('cat /sys/kernel/debug/gpio');
+    for (const name of ['RELAY_A', 'RELAY_B', 'RELAY_C', 'PUSH_BUTTON', 'EXIT_BUTTON', 'DOOR_CONTACT'])
+      assert.match(held, new RegExp(`\\(${name}\\s*\\|portier\\s*\\)`), `${name} is held by the agent:\n${held}`);
+    assert.match(held, /\(INPUT_D\s*\)/, `INPUT_D (disabled) is named and not held:\n${held}`);
   });
 
   it('an exit button press pulses its relay line for the hold time', async () => {
@@ -145,22 +148,27 @@ describe('emulated door phone (QEMU, gpiod on gpio-sim)', () => {
     );
   });
 
-  it('forwards guest TCP ports to 127.0.0.1 (restrict=on user networking)', async (t) => {
+  it("forwards guest TCP ports to 127.0.0.1 (restrict=on user networking), the agent's web port too", async () => {
     await vm.sh('mkdir -p /tmp/www && echo probe-ok > /tmp/www/index.html && httpd -p 8099 -h /tmp/www');
     const body = await (await fetch(vm.url('probe', '/index.html'))).text();
     assert.equal(body.trim(), 'probe-ok');
     await vm.sh('kill $(pidof httpd)');
-    // The agent's own web port, when its web part serves one.
-    let status: number | undefined;
-    for (let i = 0; i < 30 && status === undefined; i++) {
-      status = await fetch(vm.url('http', '/')).then(
-        (r) => r.status,
-        () => undefined,
-      );
-      if (status === undefined) await delay(1000);
+    // The agent's own web port: its public auth state (a fresh device: no admin password yet).
+    let res: Response | undefined;
+    let failure: unknown;
+    for (let i = 0; i < 30 && !res; i++) {
+      res = await fetch(vm.url('http', '/api/v1/auth/state')).catch((err) => {
+        failure = err;
+        return undefined;
+      });
+      if (!res) await delay(1000);
     }
-    if (status === undefined) t.skip('the agent serves nothing on 8080 yet');
-    else assert.ok(status >= 200 && status < 500, `agent web answered ${status}`);
+    assert.ok(res, `the agent's web port answered nothing: ${failure}`);
+    assert.equal(res.status, 200);
+    const state = (await res.json()) as { success: boolean; result: { setUp: boolean; loggedIn: boolean } };
+    assert.equal(state.success, true);
+    assert.equal(state.result.setUp, false, 'a fresh device waits for its first-run setup');
+    assert.equal(state.result.loggedIn, false);
   });
 
   it('has baresip with its modules, startable as an indoor monitor', async () => {

@@ -32,7 +32,7 @@ describe('config store', () => {
     await s.apply({ intercom: { maxCallTime: 7 } });
     await s.apply({ intercom: { maxCallTime: 8 } });
     const doc = JSON.parse(await fileOf('config.json'));
-    assert.equal(doc.version, 1);
+    assert.equal(doc.version, s.version);
     assert.equal(doc.config.intercom.maxCallTime, 8);
     assert.equal(JSON.parse(await fileOf('config.prev.json')).config.intercom.maxCallTime, 7);
     assert.deepEqual((await readdir(dir)).sort(), ['config.json', 'config.prev.json'], 'no temp or lock file left');

@@ -2,16 +2,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { AgentEvents } from '../../agent/bus.ts';
-import {
-  AutoAnswer,
-  CallTimers,
-  Dnd,
-  DoorUnlock,
-  HangUpAfterOpen,
-  INTER_DIGIT_MS,
-  PushButton,
-  PushButtonAction,
-} from '../../agent/features/index.ts';
+import { INTER_DIGIT_MS } from '../../agent/features/index.ts';
+import type { CallEnd } from '../../sip/index.ts';
 import { rig } from './support/feature-rig.ts';
 
 let r: ReturnType<typeof rig>;
@@ -20,7 +12,7 @@ afterEach(() => r?.stop());
 describe('max call time, dial in time, dial out time', () => {
   it('an unanswered incoming call ends at the dial in time, not a millisecond before', async () => {
     r = rig({ intercom: { dialInTime: 30 } });
-    await r.start(new CallTimers(r.deps));
+    await r.features(['call-timers']);
     const call = r.sip.incoming('sip:100@pbx');
     await r.clock.advance(29_999);
     assert.deepEqual(r.sip.opsOf('hangup'), []);
@@ -30,7 +22,7 @@ describe('max call time, dial in time, dial out time', () => {
 
   it('an answered incoming call is not ended at the dial in time', async () => {
     r = rig({ intercom: { dialInTime: 30 } });
-    await r.start(new CallTimers(r.deps));
+    await r.features(['call-timers']);
     const call = r.sip.incoming('sip:100@pbx');
     await r.clock.advance(10_000);
     r.sip.remoteAnswer(call.id);
@@ -40,7 +32,7 @@ describe('max call time, dial in time, dial out time', () => {
 
   it('an unanswered outgoing call is cancelled at the dial out time', async () => {
     r = rig({ intercom: { dialOutTime: 15 } });
-    await r.start(new CallTimers(r.deps));
+    await r.features(['call-timers']);
     const call = r.sip.dial('10.0.0.1');
     await r.settle();
     r.sip.remoteRinging(call.id);
@@ -52,7 +44,7 @@ describe('max call time, dial in time, dial out time', () => {
 
   it('every call ends at the max call time (minutes) after it was answered', async () => {
     r = rig({ intercom: { maxCallTime: 2, dialOutTime: 60 } });
-    await r.start(new CallTimers(r.deps));
+    await r.features(['call-timers']);
     const call = r.sip.dial('10.0.0.1');
     await r.settle();
     await r.clock.advance(50_000);
@@ -65,7 +57,7 @@ describe('max call time, dial in time, dial out time', () => {
 
   it('a closed call leaves no timer behind', async () => {
     r = rig({});
-    await r.start(new CallTimers(r.deps));
+    await r.features(['call-timers']);
     const call = r.sip.incoming('sip:100@pbx');
     r.sip.remoteHangup(call.id);
     assert.equal(r.clock.pending, 0);
@@ -74,10 +66,11 @@ describe('max call time, dial in time, dial out time', () => {
 
 describe('door unlock by DTMF', () => {
   async function established(relays: object) {
-    r = rig({ relays });
+    // an allowed caller (test/unit/feature-callers.test.ts has the others)
+    r = rig({ relays, callFeature: { callers: { allowList: ['sip:monitor@10.0.0.5'] } } });
     const opened: AgentEvents['door.opened'][] = [];
     r.bus.on('door.opened', (e) => opened.push(e));
-    await r.start(new DoorUnlock(r.deps));
+    await r.features(['door-unlock']);
     const call = r.sip.incoming('sip:monitor@10.0.0.5', { account: null });
     r.sip.remoteAnswer(call.id);
     return { call, opened };
@@ -93,7 +86,7 @@ describe('door unlock by DTMF', () => {
     assert.equal(opened.length, 1);
     assert.equal(opened[0]!.method, 'dtmf');
     assert.equal(opened[0]!.relay, 1);
-    assert.equal(opened[0]!.by, 'sip:monitor@10.0.0.5');
+    assert.equal(opened[0]!.actor, 'sip:monitor@10.0.0.5');
     assert.equal(opened[0]!.call!.id, call.id);
     r.sip.remoteDtmf(call.id, '#');
     assert.deepEqual(
@@ -133,7 +126,7 @@ describe('door unlock by DTMF', () => {
 
   it('digits of a call that is not established, or of a disabled relay, open nothing', async () => {
     r = rig({ relays: { 2: { dtmfCode: '7', enabled: false } } });
-    await r.start(new DoorUnlock(r.deps));
+    await r.features(['door-unlock']);
     const call = r.sip.incoming('sip:x@y');
     r.sip.remoteDtmf(call.id, '#');
     r.sip.remoteAnswer(call.id);
@@ -145,9 +138,11 @@ describe('door unlock by DTMF', () => {
 
 describe('hang up after opening the door', () => {
   async function setup(s: object) {
-    r = rig({ intercom: { hangUpAfterOpen: { enabled: true, type: 'dtmf', timeout: 5, ...s } } });
-    await r.start(new DoorUnlock(r.deps));
-    await r.start(new HangUpAfterOpen(r.deps));
+    r = rig({
+      intercom: { hangUpAfterOpen: { enabled: true, type: 'dtmf', timeout: 5, ...s } },
+      callFeature: { callers: { allowList: ['sip:monitor@10.0.0.5'] } },
+    });
+    await r.features(['door-unlock', 'hang-up-after-open']);
     const call = r.sip.incoming('sip:monitor@10.0.0.5', { account: null });
     r.sip.remoteAnswer(call.id);
     return call;
@@ -167,7 +162,7 @@ describe('hang up after opening the door', () => {
     r.sip.remoteDtmf(call.id, '#');
     await r.clock.advance(60_000);
     assert.deepEqual(r.sip.opsOf('hangup'), []);
-    r.bus.emit('door.opened', { relay: 0, name: 'Door', method: 'api', by: 'admin', at: r.clock.now() });
+    r.door.open({ relay: 0, method: 'api', actor: 'web:admin' });
     await r.clock.advance(5000);
     assert.deepEqual(r.sip.opsOf('hangup'), [call.id], 'an API opening ends the established call');
   });
@@ -185,12 +180,15 @@ describe('DND', () => {
     accounts: [{ enabled: true, user: '1001', server: 'pbx', dnd: { enabled: true, returnCode: '480', ...dnd } }, {}],
   });
 
-  it('rejects incoming calls on the account with the configured return code', async () => {
+  it('rejects incoming calls on the account: asks for the return code, and 486 goes out (baresip 1.0.0)', async () => {
     r = rig(accounts({}));
-    await r.start(new Dnd(r.deps));
+    await r.features(['dnd']);
+    const ends: CallEnd[] = [];
+    r.sip.events.on('call.closed', ({ end }) => ends.push(end));
     const call = r.sip.incoming('sip:200@pbx', { account: '1' });
     await r.settle();
-    assert.deepEqual(r.sip.ops.at(-1), { op: 'reject', callId: call.id, code: 480 });
+    assert.deepEqual(r.sip.ops.at(-1), { op: 'reject', callId: call.id, code: 480 }, 'the configured return code');
+    assert.deepEqual(ends, [{ reason: 'rejected (486 sent for 480)', code: 486 }], 'the code the engine can send');
     const other = r.sip.incoming('10.0.0.5', { account: null });
     const second = r.sip.incoming('sip:9@pbx2', { account: '2' });
     await r.settle();
@@ -202,7 +200,7 @@ describe('DND', () => {
       ...accounts({ when: 'schedule', schedule: 'night' }),
       schedules: { 0: { name: 'night', start: '22:00', end: '06:00' } },
     });
-    await r.start(new Dnd(r.deps));
+    await r.features(['dnd']);
     r.sip.incoming('sip:200@pbx', { account: '1' });
     await r.settle();
     assert.deepEqual(r.sip.opsOf('reject'), [], 'noon');
@@ -214,7 +212,7 @@ describe('DND', () => {
 
   it('turning DND on and off dials the DND on and off codes on that account', async () => {
     r = rig(accounts({ enabled: false, onCode: '*78', offCode: '*79' }));
-    await r.start(new Dnd(r.deps));
+    await r.features(['dnd']);
     r.setConfig({ accounts: { 0: { dnd: { enabled: true } } } });
     assert.deepEqual(r.sip.dialed(), [{ callId: 'out-1', target: '*78', account: '1' }]);
     r.sip.remoteAnswer('out-1');
@@ -234,7 +232,7 @@ describe('DND', () => {
       },
       Date.UTC(2026, 0, 5, 12, 29, 30),
     );
-    await r.start(new Dnd(r.deps));
+    await r.features(['dnd']);
     await r.clock.advance(29_000);
     assert.equal(r.sip.dialed().length, 0);
     await r.clock.advance(1000);
@@ -251,11 +249,14 @@ describe('DND', () => {
 });
 
 describe('auto-answer', () => {
-  const settings = (sip: object, ip: object) => ({ callFeature: { autoAnswerSip: sip, autoAnswerIp: ip } });
+  // allowed callers: 10.0.0.5 (direct IP) and number 200 (on an account); strangers: feature-callers.test.ts
+  const settings = (sip: object, ip: object) => ({
+    callFeature: { autoAnswerSip: sip, autoAnswerIp: ip, callers: { allowList: ['10.0.0.5', '200'] } },
+  });
 
   it('answers SIP calls after the SIP delay in the SIP mode, and IP calls by their own settings', async () => {
     r = rig(settings({ enabled: true, delay: 3, mode: 'audio' }, { enabled: true, delay: 0, mode: 'video' }));
-    await r.start(new AutoAnswer(r.deps));
+    await r.features(['auto-answer']);
     const sip = r.sip.incoming('sip:200@pbx', { account: '1' });
     const ip = r.sip.incoming('10.0.0.5', { account: null });
     assert.deepEqual(r.sip.ops, [{ op: 'answer', callId: ip.id, video: true }]);
@@ -267,7 +268,7 @@ describe('auto-answer', () => {
 
   it('disabled for one kind, the other still answers', async () => {
     r = rig(settings({ enabled: false }, { enabled: true, delay: 1 }));
-    await r.start(new AutoAnswer(r.deps));
+    await r.features(['auto-answer']);
     r.sip.incoming('sip:200@pbx', { account: '1' });
     const ip = r.sip.incoming('10.0.0.5', { account: null });
     await r.clock.advance(60_000);
@@ -279,7 +280,7 @@ describe('auto-answer', () => {
       ...settings({ enabled: true, delay: 5 }, { enabled: true }),
       accounts: [{ enabled: true, user: '1', server: 'pbx', dnd: { enabled: true } }, {}],
     });
-    await r.start(new AutoAnswer(r.deps));
+    await r.features(['auto-answer']);
     const gone = r.sip.incoming('10.0.0.5', { account: null });
     await r.settle();
     assert.deepEqual(r.sip.opsOf('answer'), [gone.id]);
@@ -289,37 +290,49 @@ describe('auto-answer', () => {
   });
 });
 
-describe('push button action: the relay', () => {
-  async function setup(relayReset: string) {
-    r = rig({ intercom: { pushButton: { numbers: ['10.0.0.1'] }, pushButtonAction: { relay: 2, relayReset } } });
-    await r.start(new PushButtonAction(r.deps));
-    await r.start(new PushButton(r.deps));
+describe('push button action: the relay (every feature, built and started as the agent does)', () => {
+  async function setup(relayReset: string, numbers = ['10.0.0.1']) {
+    r = rig({ intercom: { pushButton: { numbers }, pushButtonAction: { relay: 2, relayReset } } });
+    await r.features(); // createFeatures: push button starts before push button action, as in the agent
     r.press();
   }
+  const relayActions = () => r.relays.actions.map((a) => `${a.index}:${a.action}`);
 
-  it('is switched on by the press and reset when the call is hung up', async () => {
+  it('is switched on when the press places a call, and reset when the call is hung up', async () => {
     await setup('hang-up');
-    assert.deepEqual(
-      r.relays.actions.map((a) => `${a.index}:${a.action}`),
-      ['1:on'],
-    );
+    assert.equal(r.sip.dialed().length, 1, 'the press placed the call');
+    assert.deepEqual(relayActions(), ['1:on']);
     r.sip.remoteAnswer('out-1');
-    assert.equal(r.relays.actions.length, 1);
+    assert.deepEqual(relayActions(), ['1:on'], 'the answer does not reset it');
     r.sip.remoteHangup('out-1');
-    assert.deepEqual(
-      r.relays.actions.map((a) => `${a.index}:${a.action}`),
-      ['1:on', '1:off'],
-    );
+    assert.deepEqual(relayActions(), ['1:on', '1:off']);
   });
 
   it('or reset when the line is connected', async () => {
     await setup('line-connected');
+    assert.deepEqual(relayActions(), ['1:on']);
     r.sip.remoteAnswer('out-1');
-    assert.deepEqual(
-      r.relays.actions.map((a) => `${a.index}:${a.action}`),
-      ['1:on', '1:off'],
-    );
+    assert.deepEqual(relayActions(), ['1:on', '1:off']);
     r.sip.remoteHangup('out-1');
     assert.equal(r.relays.actions.length, 2);
+  });
+
+  it('is reset when the call is not answered (refused)', async () => {
+    await setup('line-connected');
+    r.sip.remoteReject('out-1', 486);
+    await r.settle();
+    assert.deepEqual(relayActions(), ['1:on', '1:off']);
+  });
+
+  it('is not switched on by a press that places no call: nothing to call, or a call in progress', async () => {
+    await setup('hang-up', []);
+    assert.equal(r.sip.dialed().length, 0);
+    assert.deepEqual(relayActions(), [], 'nothing to call');
+    r.setConfig({ intercom: { pushButton: { numbers: ['10.0.0.1'] } } });
+    const call = r.sip.incoming('sip:900@pbx');
+    r.sip.remoteAnswer(call.id);
+    r.press();
+    assert.equal(r.sip.dialed().length, 0, 'push to hang up decides during a call');
+    assert.deepEqual(relayActions(), [], 'a press during a call');
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { AgentEvents } from '../../agent/bus.ts';
-import { MulticastPaging, PAGE_TIMEOUT_MS } from '../../agent/features/index.ts';
+import { type MulticastPaging, PAGE_TIMEOUT_MS } from '../../agent/features/index.ts';
 import { rig } from './support/feature-rig.ts';
 
 let r: ReturnType<typeof rig>;
@@ -31,24 +31,22 @@ async function setup(multicast: object) {
   });
   const senders = new Map<string, (msg: Buffer) => void>();
   const played: { label: string; samples: number }[] = [];
-  const paging = new MulticastPaging(
-    r.deps,
-    (label) => {
-      const p = { label, samples: 0 };
-      played.push(p);
-      return { write: (pcm) => (p.samples += pcm.length), close() {} };
-    },
-    async (address, _port, onPacket) => {
-      senders.set(address, onPacket);
-      return () => senders.delete(address);
-    },
-  );
   const events: string[] = [];
   const note = (kind: string) => (e: AgentEvents['paging.started'] | AgentEvents['paging.ended']) =>
     events.push(`${kind} ${e.label}${'reason' in e ? ` (${e.reason})` : ''}`);
   r.bus.on('paging.started', note('started'));
   r.bus.on('paging.ended', note('ended'));
-  await r.start(paging);
+  const [paging] = (await r.features(['multicast-paging'], {
+    sinks: (label) => {
+      const p = { label, samples: 0 };
+      played.push(p);
+      return { write: (pcm) => (p.samples += pcm.length), close() {} };
+    },
+    listen: async (address, _port, onPacket) => {
+      senders.set(address, onPacket);
+      return () => senders.delete(address);
+    },
+  })) as [MulticastPaging];
   let seq = 0;
   const send = (address: string, n = 1, pt = 0) => {
     for (let i = 0; i < n; i++) senders.get(address)!(rtp(seq++, pt));

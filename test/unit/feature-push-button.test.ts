@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { AgentEvents } from '../../agent/bus.ts';
-import { CallTimers, PushButton, PushToHangUp } from '../../agent/features/index.ts';
 import { MONDAY_NOON, rig } from './support/feature-rig.ts';
 
 type Rig = ReturnType<typeof rig>;
@@ -12,7 +11,7 @@ async function setup(pushButton: object, extra: object = {}) {
   r = rig({ intercom: { pushButton }, ...extra });
   const events: AgentEvents['intercom.call'][] = [];
   r.bus.on('intercom.call', (e) => events.push(e));
-  await r.start(new PushButton(r.deps));
+  await r.features(['push-button']);
   return events;
 }
 
@@ -156,8 +155,7 @@ describe('push button → call', () => {
           pushButton: { numbers: ['10.0.0.1', '10.0.0.2'], callType: 'sequence', sequenceTimeout: 30 },
         },
       });
-      await r.start(new CallTimers(r.deps));
-      await r.start(new PushButton(r.deps));
+      await r.features(['call-timers', 'push-button']);
       r.press();
       await r.settle();
       await r.clock.advance(10_000);
@@ -199,7 +197,7 @@ describe('push button → call', () => {
       inputs: { 0: { callTemplates: ['night', 'day'] } },
     };
     r = rig(config, MONDAY_NOON);
-    await r.start(new PushButton(r.deps));
+    await r.features(['push-button']);
     r.press();
     assert.deepEqual(targets(), ['10.0.1.1', '10.0.1.2'], 'the day template, both at once');
     r.sip.remoteReject('out-1', 486);
@@ -220,8 +218,7 @@ describe('push button → call', () => {
 describe('push to hang up', () => {
   it('a press hangs up the call, except within the hold time after it started', async () => {
     r = rig({ intercom: { pushToHangUp: { enabled: true, holdTime: 5 }, pushButton: { numbers: ['10.0.0.1'] } } });
-    await r.start(new PushToHangUp(r.deps));
-    await r.start(new PushButton(r.deps));
+    await r.features(['push-to-hang-up', 'push-button']);
     r.press();
     r.sip.remoteAnswer('out-1');
     await r.clock.advance(4999);
@@ -237,7 +234,7 @@ describe('push to hang up', () => {
 
   it('does nothing when disabled', async () => {
     r = rig({ intercom: { pushToHangUp: { enabled: false } } });
-    await r.start(new PushToHangUp(r.deps));
+    await r.features(['push-to-hang-up']);
     const call = r.sip.incoming('sip:1@x');
     r.sip.remoteAnswer(call.id);
     await r.clock.advance(60_000);

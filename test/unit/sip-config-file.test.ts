@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { buildConfig, writeConfigDir } from '../../sip/baresip/config-file.ts';
+import { buildConfig, netInterface, writeConfigDir } from '../../sip/baresip/config-file.ts';
 import type { EngineSettings } from '../../sip/index.ts';
 
 const settings: EngineSettings = {
@@ -30,6 +30,8 @@ describe('baresip config', () => {
       'module_app ctrl_tcp.so',
       'ctrl_tcp_listen 127.0.0.1:4567',
       'statmode_default off',
+      // no jitter buffer: a short RFC 4733 digit would stay in it (issue 10, finding 6)
+      'jitter_buffer_delay 0-0',
     ])
       assert.ok(lines.includes(l), l);
     assert.ok(lines.indexOf('module g711.so') < lines.indexOf('module opus.so'));
@@ -61,5 +63,57 @@ describe('baresip config', () => {
     } finally {
       await rm(base, { recursive: true, force: true });
     }
+  });
+});
+
+describe('net_interface: the address families baresip accepts in SDP offers', () => {
+  const info = (address: string, family: 'IPv4' | 'IPv6', internal = false) => ({
+    address,
+    family,
+    internal,
+    netmask: '',
+    mac: '',
+    cidr: null,
+    ...(family === 'IPv6' ? { scopeid: 0 } : {}),
+  });
+  const host = {
+    lo: [info('127.0.0.1', 'IPv4', true), info('::1', 'IPv6', true)],
+    eth0: [
+      info('192.168.1.10', 'IPv4'),
+      info('192.168.1.11', 'IPv4'),
+      info('fd00::2', 'IPv6'),
+      info('fe80::1', 'IPv6'),
+    ],
+    wlan0: [info('10.0.0.5', 'IPv4'), info('fe80::2', 'IPv6')],
+  } as unknown as Parameters<typeof netInterface>[1];
+
+  it('all addresses: none (baresip takes the default source address of each family)', () => {
+    assert.equal(netInterface('0.0.0.0', host), undefined);
+    assert.equal(netInterface('::', host), undefined);
+  });
+
+  it("a device address: its interface's name, so that IPv6 offers are accepted too", () => {
+    assert.equal(netInterface('192.168.1.10', host), 'eth0');
+    assert.equal(netInterface('fd00::2', host), 'eth0');
+    const text = buildConfig({
+      settings: { ...settings, listenAddress: '192.168.1.10' },
+      ctrlPort: 1,
+      modulePath: '/m',
+      modules: new Set(),
+      interfaces: host,
+    });
+    assert.ok(text.split('\n').includes('net_interface eth0'));
+  });
+
+  it('the address itself where naming the interface would change the address or add nothing', () => {
+    assert.equal(
+      netInterface('192.168.1.11', host),
+      '192.168.1.11',
+      'not the first IPv4 of eth0: baresip would use .10',
+    );
+    assert.equal(netInterface('10.0.0.5', host), '10.0.0.5', 'only a link-local IPv6 on wlan0');
+    assert.equal(netInterface('127.0.0.1', host), '127.0.0.1', 'loopback cannot be named');
+    assert.equal(netInterface('192.0.2.9', host), '192.0.2.9', 'not on this host (yet)');
+    assert.equal(netInterface('192.168.1.10'), '192.168.1.10', 'interfaces unknown');
   });
 });

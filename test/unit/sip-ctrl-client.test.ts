@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { RealClock, silentLogger } from '../../core/index.ts';
+import { type Logger, RealClock, silentLogger } from '../../core/index.ts';
 import { CtrlClient } from '../../sip/baresip/ctrl-client.ts';
 import type { BaresipEvent } from '../../sip/baresip/messages.ts';
 import { encodeNetstring, NetstringDecoder } from '../../sip/baresip/netstring.ts';
@@ -103,5 +103,60 @@ describe('ctrl_tcp client', () => {
     const c2 = new CtrlClient({ clock: new RealClock(), log: silentLogger() });
     await c2.connect(fake2.port);
     await assert.rejects(c2.command('reginfo'), /connection closed/);
+  });
+
+  it('sets TCP_QUICKACK on connect and after every read, before the chunk is handled', async () => {
+    const fake = await fakeBaresip((cmd, s) => {
+      // Three events, each in its own write a little apart, then the response.
+      void (async () => {
+        for (const type of ['CALL_INCOMING', 'CALL_RINGING', 'CALL_ESTABLISHED']) {
+          s.write(frame({ event: true, class: 'call', type, id: 'c1' }));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        s.write(frame({ response: true, ok: true, data: '', token: cmd.token }));
+      })();
+    });
+    servers.push(fake.server);
+    const order: string[] = [];
+    const fds = new Set<number>();
+    const quickAck = {
+      set: (fd: number) => {
+        fds.add(fd);
+        order.push('ack');
+      },
+    };
+    const c = new CtrlClient({ clock: new RealClock(), log: silentLogger(), quickAck });
+    c.events.on('event', () => order.push('event'));
+    await c.connect(fake.port);
+    await c.command('listcalls');
+    assert.equal(order.filter((o) => o === 'event').length, 3);
+    assert.equal(order.filter((o) => o === 'ack').length, c.reads + 1, 'once on connect, then once per read');
+    assert.match(order.join(' '), /^ack( ack( event)*)+$/, 'each read is acknowledged before its events are handled');
+    assert.deepEqual([...fds], [c.fd]);
+    c.close();
+  });
+
+  it('goes on without TCP_QUICKACK if it cannot be set (logged once)', async () => {
+    const fake = await fakeBaresip((cmd, s) =>
+      s.write(frame({ response: true, ok: true, data: '', token: cmd.token })),
+    );
+    servers.push(fake.server);
+    const warnings: string[] = [];
+    const log = { ...silentLogger(), warn: (_o: unknown, m: string) => warnings.push(m) } as unknown as Logger;
+    let calls = 0;
+    const quickAck = {
+      set: () => {
+        calls++;
+        throw new Error('EPERM');
+      },
+    };
+    const c = new CtrlClient({ clock: new RealClock(), log, quickAck });
+    await c.connect(fake.port);
+    await c.command('listcalls');
+    await c.command('listcalls');
+    assert.equal(calls, 1);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /TCP_QUICKACK could not be set/);
+    c.close();
   });
 });

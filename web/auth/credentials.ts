@@ -2,18 +2,28 @@
  * The admin password, the first-run setup code and the API tokens, kept in the data dir
  * (`web/credentials.json`, mode 0600), never in the config or in autop files.
  * Only hashes are stored: scrypt for the password, SHA-256 for the tokens (256 random bits each).
+ * Each token has a scope (read, door, admin); a token stored before scopes existed loads as
+ * `admin`, what it could do then.
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../core/index.ts';
 import { readJson, writeJson } from './json-file.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { isTokenScope, type TokenScope } from './scopes.ts';
 
 export const ADMIN_USER = 'admin';
 const TOKEN_PREFIX = 'ptk_';
 const MAX_TOKENS = 32;
 
-export type TokenInfo = { id: string; name: string; createdAt: number; lastUsedAt?: number; hint: string };
+export type TokenInfo = {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  createdAt: number;
+  lastUsedAt?: number;
+  hint: string;
+};
 type StoredToken = TokenInfo & { hash: string };
 type File = { version: 1; admin: { user: string; hash: string; changedAt: number } | null; tokens: StoredToken[] };
 
@@ -33,7 +43,11 @@ export class CredentialStore {
 
   async load(): Promise<void> {
     const d = await readJson<File>(this.file);
-    if (d) this.#data = { version: 1, admin: d.admin ?? null, tokens: d.tokens ?? [] };
+    if (d) {
+      // Tokens made before scopes existed could do what the admin can: they load as `admin`.
+      const tokens = (d.tokens ?? []).map((t) => ({ ...t, scope: isTokenScope(t.scope) ? t.scope : 'admin' }));
+      this.#data = { version: 1, admin: d.admin ?? null, tokens };
+    }
     this.#index();
     // A fresh code at every start until the admin password is set; it lives only in memory and the log.
     this.#setupCode = this.#data.admin ? undefined : newSetupCode();
@@ -73,12 +87,13 @@ export class CredentialStore {
   }
 
   /** Creates a token; its secret is returned once and only its hash is kept. */
-  async createToken(name: string): Promise<{ token: string; info: TokenInfo }> {
+  async createToken(name: string, scope: TokenScope): Promise<{ token: string; info: TokenInfo }> {
     if (this.#data.tokens.length >= MAX_TOKENS) throw new Error(`at most ${MAX_TOKENS} tokens`);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const info: TokenInfo = {
       id: `tok_${randomBytes(6).toString('hex')}`,
       name,
+      scope,
       createdAt: this.#clock.now(),
       hint: `${token.slice(0, 8)}…`,
     };
@@ -102,7 +117,9 @@ export class CredentialStore {
     if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 100) return undefined;
     const t = this.#byHash.get(sha256(secret));
     if (t) t.lastUsedAt = this.#clock.now(); // kept in memory; written with the next change
-    return t && { id: t.id, name: t.name, createdAt: t.createdAt, hint: t.hint, lastUsedAt: t.lastUsedAt };
+    return (
+      t && { id: t.id, name: t.name, scope: t.scope, createdAt: t.createdAt, hint: t.hint, lastUsedAt: t.lastUsedAt }
+    );
   }
 
   #index(): void {

@@ -1,17 +1,18 @@
 /**
- * Who is asking, and may they: a Bearer API token, or a session cookie whose state-changing
- * requests must also pass the CSRF checks (same Origin / Sec-Fetch-Site, and the session's
- * CSRF token in the X-CSRF-Token header). Runs before the body is read.
+ * Who is asking, and may they: a Bearer API token (within its scope), or a session cookie whose
+ * state-changing requests must also pass the CSRF checks (same Origin / Sec-Fetch-Site, and the
+ * session's CSRF token in the X-CSRF-Token header). Runs before the body is read.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import type { CredentialStore } from './credentials.ts';
+import { covers, neededScope, type RouteScope, type TokenScope } from './scopes.ts';
 import { SESSION_COOKIE, type Session, type SessionStore } from './sessions.ts';
 
 export type Principal =
   | { kind: 'session'; user: string; session: Session }
-  | { kind: 'token'; user: string; tokenId: string; tokenName: string };
+  | { kind: 'token'; user: string; tokenId: string; tokenName: string; scope: TokenScope };
 
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -30,7 +31,7 @@ export function authenticate(req: FastifyRequest, deps: AuthDeps): Principal | A
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const t = m ? deps.credentials.findToken(m[1]!) : undefined;
     if (!t) return new ApiError('invalid_token', 'the API token is not valid (revoked or mistyped)');
-    return { kind: 'token', user: `token:${t.name}`, tokenId: t.id, tokenName: t.name };
+    return { kind: 'token', user: `token:${t.name}`, tokenId: t.id, tokenName: t.name, scope: t.scope };
   }
   const session = deps.sessions.get(req.cookies[SESSION_COOKIE]);
   if (!session) return new ApiError('unauthorized', 'log in first, or send an API token (Authorization: Bearer ...)');
@@ -42,6 +43,20 @@ export function authenticate(req: FastifyRequest, deps: AuthDeps): Principal | A
       return new ApiError('csrf_failed', 'missing or wrong CSRF token: reload the page');
   }
   return { kind: 'session', user: session.user, session };
+}
+
+/** Refuses a token whose scope does not cover what the route needs (a session may do everything). */
+export function authorize(p: Principal, method: string, declared: RouteScope | undefined): ApiError | undefined {
+  if (p.kind === 'session') return undefined;
+  const needed = neededScope(method, declared);
+  if (needed === 'session')
+    return new ApiError('session_required', 'this needs the admin logged in to the web UI, not an API token');
+  if (!covers(p.scope, needed))
+    return new ApiError('forbidden', `this API token has the ${p.scope} scope; this needs ${needed}`, {
+      scope: p.scope,
+      needed,
+    });
+  return undefined;
 }
 
 /**

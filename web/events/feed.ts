@@ -25,9 +25,13 @@ const STREAMED: Record<keyof AgentEvents, boolean> = {
   'sip.engine': true,
   'door.opened': true,
   'intercom.call': true,
+  'intercom.press': true,
   'dnd.changed': true,
   'paging.started': true,
   'paging.ended': true,
+  'cloud.link': true,
+  'cloud.job': true,
+  'message.received': true,
   'agent.started': true,
   'agent.stopping': true,
 };

@@ -1,11 +1,20 @@
 /**
- * /api/v1/auth: first-run setup, login, logout, password change, API tokens.
+ * /api/v1/auth: first-run setup, login, logout, password change, API tokens (each with a scope).
  * Setup and login are the only state-changing routes reachable without a session; both are
- * rate limited per client address and refuse cross-site requests.
+ * rate limited per client address and refuse cross-site requests. The password and the tokens
+ * are managed from the admin's session only (scope `session`: no API token may).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ADMIN_USER, MAX_FAILURES, passwordProblem, SESSION_COOKIE } from '../auth/index.ts';
+import {
+  ADMIN_USER,
+  checkPassword,
+  loginLocked,
+  passwordProblem,
+  SESSION_COOKIE,
+  saveLockouts,
+  TOKEN_SCOPES,
+} from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
 import { parse, principalOf, type RouteContext } from './context.ts';
 
@@ -19,18 +28,18 @@ const tokenBody = z.object({
     .min(1, { error: 'must not be empty' })
     .max(64, { error: 'must be at most 64 characters' })
     .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
+  scope: z.enum(TOKEN_SCOPES, { error: `must be one of ${TOKEN_SCOPES.join(', ')}` }),
 });
 
 export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const log = ctx.deps.log;
   const pub = { config: { public: true } };
+  const sessionOnly = { config: { scope: 'session' as const } };
 
+  const auth = { credentials: ctx.credentials, limiter: ctx.limiter, log };
   const locked = (req: FastifyRequest) => {
     const ms = ctx.limiter.lockedFor(req.ip);
-    if (ms > 0)
-      throw new ApiError('login_locked', `too many failed attempts: try again in ${Math.ceil(ms / 60_000)} min`, {
-        retryAfter: Math.ceil(ms / 1000),
-      });
+    if (ms > 0) throw loginLocked(ms);
   };
 
   const startSession = async (req: FastifyRequest, reply: FastifyReply, user: string) => {
@@ -60,6 +69,7 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const body = parse(setupBody, req.body);
     if (!ctx.credentials.checkSetupCode(body.code)) {
       const left = ctx.limiter.failure(req.ip);
+      await saveLockouts(auth);
       log.warn({ ip: req.ip }, 'first-run setup: wrong setup code');
       throw new ApiError('wrong_setup_code', 'wrong setup code: it is printed in the agent log at start', {
         attemptsLeft: left,
@@ -69,6 +79,7 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (problem)
       throw new ApiError('weak_password', `password ${problem}`, { problems: [{ key: 'password', message: problem }] });
     ctx.limiter.success(req.ip);
+    await saveLockouts(auth);
     await ctx.credentials.setPassword(body.password);
     log.info({ ip: req.ip }, 'first-run setup done: admin password set');
     return ok(await startSession(req, reply, ADMIN_USER));
@@ -79,21 +90,17 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
       throw new ApiError('setup_required', 'no admin password yet: complete the first-run setup');
     locked(req);
     const body = parse(loginBody, req.body);
-    if (!(await ctx.credentials.verify(body.user, body.password))) {
-      const left = ctx.limiter.failure(req.ip);
+    const left = await checkPassword(auth, req.ip, body.user, body.password);
+    if (left !== undefined) {
       log.warn({ ip: req.ip, user: body.user.slice(0, 64), attemptsLeft: left }, 'login failed');
-      if (left === 0) {
-        log.warn({ ip: req.ip }, `login locked after ${MAX_FAILURES} failed attempts`);
-        locked(req);
-      }
       throw new ApiError('wrong_password', 'wrong user name or password', { attemptsLeft: left });
     }
-    ctx.limiter.success(req.ip);
     log.info({ ip: req.ip, user: body.user }, 'logged in');
     return ok(await startSession(req, reply, body.user));
   });
 
-  app.post('/api/v1/auth/logout', async (req, reply) => {
+  // Ends the caller's own session: harmless for any principal (a token has none to end).
+  app.post('/api/v1/auth/logout', { config: { scope: 'read' } }, async (req, reply) => {
     const p = principalOf(req);
     if (p.kind === 'session') {
       await ctx.sessions.destroy(p.session.key);
@@ -103,13 +110,13 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return ok({ loggedOut: true });
   });
 
-  app.post('/api/v1/auth/password', async (req) => {
+  app.post('/api/v1/auth/password', sessionOnly, async (req) => {
     const p = principalOf(req);
     if (p.kind !== 'session') throw new ApiError('session_required', 'change the password from a logged-in session');
     locked(req);
     const body = parse(passwordBody, req.body);
-    if (!(await ctx.credentials.verify(p.user, body.current))) {
-      const left = ctx.limiter.failure(req.ip);
+    const left = await checkPassword(auth, req.ip, p.user, body.current);
+    if (left !== undefined) {
       throw new ApiError('wrong_password', 'the current password is wrong', {
         attemptsLeft: left,
         problems: [{ key: 'current', message: 'is wrong' }],
@@ -125,22 +132,22 @@ export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return ok({ changed: true });
   });
 
-  app.get('/api/v1/auth/tokens', async () => ok({ tokens: ctx.credentials.tokens() }));
+  app.get('/api/v1/auth/tokens', sessionOnly, async () => ok({ tokens: ctx.credentials.tokens() }));
 
-  app.post('/api/v1/auth/tokens', async (req) => {
+  app.post('/api/v1/auth/tokens', sessionOnly, async (req) => {
     const p = principalOf(req);
     if (p.kind !== 'session') throw new ApiError('session_required', 'API tokens are created from a logged-in session');
-    const { name } = parse(tokenBody, req.body);
+    const { name, scope } = parse(tokenBody, req.body);
     try {
-      const { token, info } = await ctx.credentials.createToken(name);
-      log.info({ token: info.id, name }, 'API token created');
+      const { token, info } = await ctx.credentials.createToken(name, scope);
+      log.info({ token: info.id, name, scope }, 'API token created');
       return ok({ token, info });
     } catch (err) {
       throw new ApiError('conflict', (err as Error).message);
     }
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/auth/tokens/:id', async (req) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/auth/tokens/:id', sessionOnly, async (req) => {
     const p = principalOf(req);
     if (p.kind !== 'session') throw new ApiError('session_required', 'API tokens are revoked from a logged-in session');
     if (!(await ctx.credentials.revokeToken(req.params.id))) throw new ApiError('not_found', 'no such token');

@@ -45,7 +45,9 @@ export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get('/api/v1/calls', async () => ok({ calls: sipOf().calls() }));
 
-  app.post('/api/v1/calls', async (req) => {
+  const door = { config: { scope: 'door' as const } };
+
+  app.post('/api/v1/calls', door, async (req) => {
     const sip = sipOf();
     const body = parse(dialBody, req.body);
     const c = ctx.deps.config.get();
@@ -74,19 +76,19 @@ export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return ok(call);
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/answer', async (req) => {
+  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/answer', door, async (req) => {
     const { sip, call } = callOf(req.params.id);
     await engine('answer', sip.answer(call.id));
     return ok({ id: call.id });
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/hangup', async (req) => {
+  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/hangup', door, async (req) => {
     const { sip, call } = callOf(req.params.id);
     await engine('hang up', sip.hangup(call.id));
     return ok({ id: call.id });
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/dtmf', async (req) => {
+  app.post<{ Params: { id: string } }>('/api/v1/calls/:id/dtmf', door, async (req) => {
     const { digits } = parse(dtmfBody, req.body);
     const { sip, call } = callOf(req.params.id);
     if (call.state !== 'established')

@@ -1,7 +1,7 @@
 /** What every route group is given, and the small helpers they share. */
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { CredentialStore, LoginLimiter, Principal, SessionStore } from '../auth/index.ts';
+import type { CredentialStore, LoginLimiter, Principal, RouteScope, SessionStore } from '../auth/index.ts';
 import type { WebDeps } from '../deps.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import type { EventFeed, Subscriptions } from '../events/index.ts';
@@ -13,6 +13,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without logging in (login, first-run setup, auth state). */
     public?: boolean;
+    /**
+     * What an API token needs for this route (web/auth/scopes.ts); unset = `read` for GET/HEAD,
+     * `admin` for a change. `session`: the admin's logged-in session only, never a token.
+     */
+    scope?: RouteScope;
   }
 }
 

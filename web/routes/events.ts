@@ -67,6 +67,7 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    if (req.method === 'HEAD') return void res.end(); // the head only (a HEAD never gets the stream's writes)
     const send = (e: FeedEvent) => {
       if (matches(filter, e.event)) res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
     };
@@ -107,7 +108,7 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
     return ok({ id: r.id, duration: q.duration });
   };
   app.get('/api/v1/log/subscribe', subscribe);
-  app.post('/api/v1/log/subscribe', subscribe);
+  app.post('/api/v1/log/subscribe', { config: { scope: 'read' } }, subscribe);
 
   app.get('/api/v1/log/pull', async (req) => {
     const q = parse(pullQuery, req.query, 'query');
@@ -123,5 +124,5 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
     return ok({ id: q.id });
   };
   app.get('/api/v1/log/unsubscribe', unsubscribe);
-  app.post('/api/v1/log/unsubscribe', unsubscribe);
+  app.post('/api/v1/log/unsubscribe', { config: { scope: 'read' } }, unsubscribe);
 }

@@ -1,5 +1,6 @@
 /**
- * /api/v1/relays (status, trigger / on / off), /api/v1/inputs (status), and in the dev run
+ * /api/v1/relays (status, trigger / on / off: through the door owner, so that an opening by the API
+ * is one `door.opened` and a switch off none), /api/v1/inputs (status), and in the dev run
  * /api/v1/sim/lines (press and release the simulated inputs).
  */
 import type { FastifyInstance } from 'fastify';
@@ -28,8 +29,10 @@ export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return ok(relayView(states[relayIndex(req.params.id, states.length)]!));
   });
 
-  app.post<{ Params: { id: string; action: string } }>('/api/v1/relays/:id/:action', async (req) => {
+  const door = { config: { scope: 'door' as const } }; // API tokens of the door scope may switch relays
+  app.post<{ Params: { id: string; action: string } }>('/api/v1/relays/:id/:action', door, async (req) => {
     const relays = need(ctx, 'relays', 'the relay service');
+    const owner = need(ctx, 'door', 'the door');
     const { action } = req.params;
     if (!RELAY_ACTIONS.has(action)) throw new ApiError('not_found', `no action ${action}: use trigger, on or off`);
     const states = relays.states();
@@ -37,24 +40,14 @@ export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const state = states[index]!;
     if (!state.enabled) throw new ApiError('conflict', `relay ${index + 1} (${state.name}) is disabled`);
     if (state.error) throw new ApiError('conflict', `relay ${index + 1} (${state.name}): ${state.error}`);
-    const by = principalName(principalOf(req));
+    // Openings go through the door owner (door log, hang up after opening, action URLs); off is a closing.
+    const actor = principalName(principalOf(req));
     try {
-      if (action === 'trigger') relays.trigger(index, by);
-      else relays.set(index, action === 'on', by);
+      if (action === 'trigger') owner.trigger({ relay: index, method: 'api', actor });
+      else if (action === 'on') owner.open({ relay: index, method: 'api', actor });
+      else owner.close({ relay: index, actor });
     } catch (err) {
       throw new ApiError('conflict', `relay ${index + 1}: ${(err as Error).message}`);
-    }
-    if (action !== 'off') {
-      // An opening by the API: door log, hang up after open (type API), action URLs.
-      const call = deps.services.sip?.calls().find((c) => c.state === 'established');
-      deps.bus.emit('door.opened', {
-        relay: index,
-        name: state.name,
-        method: 'api',
-        ...(call ? { call } : {}),
-        by,
-        at: deps.clock.now(),
-      });
     }
     return ok(relayView(relays.states()[index]!));
   });

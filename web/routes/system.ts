@@ -59,18 +59,11 @@ export function systemRoutes(app: FastifyInstance, ctx: RouteContext): void {
     });
   });
 
-  app.post(
-    '/api/v1/system/reboot',
-    {
-      // The agent restarts once this answer is on its way.
-      onResponse: (_req, _reply, done) => {
-        setImmediate(deps.restart);
-        done();
-      },
-    },
-    async (req) => {
-      deps.log.warn({ by: principalOf(req).user }, 'reboot requested over the API: restarting the agent');
-      return ok({ restarting: true });
-    },
-  );
+  app.post('/api/v1/system/reboot', async (req, reply) => {
+    // Only this handler restarts, so only a request that passed the guard can (a hook would run
+    // for the guard's 401 too). The restart waits for the answer to be on its way.
+    deps.log.warn({ by: principalOf(req).user }, 'reboot requested over the API: restarting the agent');
+    reply.raw.once('close', () => setImmediate(deps.restart));
+    return ok({ restarting: true });
+  });
 }

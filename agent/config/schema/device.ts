@@ -1,6 +1,11 @@
 /** Identity of the device, its network services and the cloud link. */
 import { bool, choice, int, section, text } from './fields.ts';
 
+/** What brings the settings that are not in effect yet (hidden in the web UI: see `planned`). */
+const AUTOP_SERVER = 'auto-provisioning from a server (issue 12)';
+const FIRMWARE = 'firmware updates (issue 14)';
+const NOT_PLANNED = 'not planned yet';
+
 export const identity = section(
   {
     mac: text('', {
@@ -13,6 +18,7 @@ export const identity = section(
     role: choice(['door-phone', 'indoor-monitor'], 'door-phone', {
       title: 'Device role',
       autop: 'Config.DeviceInfo.DEVICEINFO.Role',
+      planned: 'the indoor monitor role (issue 13)',
       codes: ['0', '1'],
     }),
     name: text('Front door', { title: 'Device name', autop: 'Config.DeviceInfo.DEVICEINFO.Name', max: 64 }),
@@ -27,11 +33,13 @@ export const identity = section(
       title: 'Time format',
       autop: 'Config.Settings.DATETIME.TimeFormat',
       aliases: ['Config.Setting.DATETIME.TimeFormat'],
+      planned: NOT_PLANNED,
       codes: ['0', '1'],
     }),
     language: choice(['en', 'de', 'fr', 'es', 'it', 'nl', 'pl', 'ru', 'zh'], 'en', {
       title: 'Language',
       autop: 'Config.Settings.LANGUAGE.WebLang',
+      planned: NOT_PLANNED,
     }),
   },
   'Device',
@@ -82,36 +90,72 @@ export const web = section(
 
 export const cloud = section(
   {
-    enabled: bool(false, { title: 'Cloud link', autop: 'Config.Cloud.GENERAL.Enable' }),
+    enabled: bool(false, {
+      title: 'Cloud link',
+      description: 'Keep a link to the management cloud over MQTT (docs/cloud-protocol.md).',
+      autop: 'Config.Cloud.GENERAL.Enable',
+    }),
     brokerUrl: text('', {
       title: 'Broker URL',
-      description: 'MQTT broker of the management cloud, e.g. mqtts://cloud.example.com:8883.',
+      description:
+        'MQTT broker of the management cloud, e.g. mqtts://cloud.example.com:8883; the connect type picks the scheme, the default port is that of the connect type.',
       autop: 'Config.Cloud.GENERAL.Server',
       format: 'url',
     }),
-    username: text('', { title: 'Username', autop: 'Config.Cloud.GENERAL.Username', max: 128 }),
-    password: text('', { title: 'Password', autop: 'Config.Cloud.GENERAL.Password', format: 'secret', max: 128 }),
-    connectType: choice(['tcp', 'udp', 'tls'], 'tls', {
+    username: text('', {
+      title: 'Username',
+      description: 'Empty = the device id (the MAC in lower case, without separators).',
+      autop: 'Config.Cloud.GENERAL.Username',
+      max: 128,
+    }),
+    password: text('', {
+      title: 'Password',
+      autop: 'Config.Cloud.GENERAL.Password',
+      format: 'secret',
+      max: 128,
+    }),
+    connectType: choice(['tcp', 'tls', 'wss'], 'tls', {
       title: 'Connect type',
-      description: 'Transport of the remote maintenance link.',
+      description: 'Transport of the link: MQTT over TCP, over TLS, or over a WebSocket over TLS.',
       autop: 'Config.Cloud.GENERAL.ConnectType',
-      codes: ['0', '1', '2'],
+      codes: ['0', '2', '3'],
+    }),
+    caFile: text('', {
+      title: 'CA certificate file',
+      description: 'PEM file of the CA that signed the broker certificate; empty = the system store.',
+      autop: 'Config.Cloud.TLS.CaFile',
+      max: 255,
+    }),
+    certFile: text('', {
+      title: 'Client certificate file',
+      description: 'PEM file of the device certificate, when the broker asks for one (with the key file).',
+      autop: 'Config.Cloud.TLS.CertFile',
+      max: 255,
+    }),
+    keyFile: text('', {
+      title: 'Client key file',
+      description: 'PEM file of the device certificate key.',
+      autop: 'Config.Cloud.TLS.KeyFile',
+      max: 255,
     }),
     autopUrl: text('', {
       title: 'Autop server URL',
       description: 'Where provisioning files are fetched: the common file, then <MAC>.cfg.',
       autop: 'Config.Autoprovision.SERVER.Url',
+      planned: AUTOP_SERVER,
       format: 'url',
     }),
     autopMode: choice(['power-on', 'repeatedly', 'power-on-repeatedly', 'hourly'], 'power-on', {
       title: 'Autop mode',
       autop: 'Config.Autoprovision.MODE.Mode',
+      planned: AUTOP_SERVER,
       codes: ['0', '1', '2', '3'],
     }),
     firmwareUrl: text('', {
       title: 'Firmware URL',
       description: 'Where a firmware bundle is fetched from when an update is requested.',
       autop: 'Config.Firmware.Url',
+      planned: FIRMWARE,
       format: 'url',
       max: 512,
     }),
@@ -119,6 +163,7 @@ export const cloud = section(
       title: 'Autop interval',
       description: 'Time between provisioning checks in repeated mode.',
       autop: 'Config.Autoprovision.MODE.Interval',
+      planned: AUTOP_SERVER,
       unit: 'min',
     }),
   },

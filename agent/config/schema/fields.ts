@@ -22,7 +22,8 @@ export type TextFormat =
   | 'time'
   | 'line'
   | 'email'
-  | 'ref';
+  | 'ref'
+  | 'caller';
 
 export type FieldMeta = {
   title: string;
@@ -40,9 +41,14 @@ export type FieldMeta = {
   /** For lists of choices: the allowed element values (named so as not to clash with JSON Schema `items`). */
   choices?: readonly string[];
   secret?: boolean;
+  /**
+   * Not in effect yet: kept in the schema, the API and autop (provisioning files keep working), not
+   * shown by the web UI. Says what will bring it, e.g. "the cloud link (issue 11)".
+   */
+  planned?: string;
 };
 
-type Common = { title: string; autop: string; description?: string; aliases?: string[] };
+type Common = { title: string; autop: string; description?: string; aliases?: string[]; planned?: string };
 
 export function bool(def: boolean, m: Common) {
   return z
@@ -87,6 +93,10 @@ const patterns: Partial<Record<TextFormat, [RegExp, string]>> = {
   line: [/^$|^[A-Za-z0-9_.-]{1,31}$/, 'must be a GPIO line name of letters, digits, _ . - (at most 31)'],
   email: [/^$|^[^\s@,;]+@[^\s@,;]+$/, 'must be an email address'],
   ref: [/^$|^[A-Za-z0-9 _.-]{1,32}$/, 'must be a name of letters, digits, spaces, _ . - (at most 32)'],
+  caller: [
+    /^[A-Za-z0-9_.+*#@:[\]/-]{1,128}$/,
+    'must be a SIP URI, IP address, address range or number without spaces or commas',
+  ],
 };
 
 export function text(def: string, m: Common & { format?: TextFormat; max?: number; min?: number; unit?: string }) {
@@ -105,18 +115,32 @@ export function text(def: string, m: Common & { format?: TextFormat; max?: numbe
     .meta({ ...rest, kind: 'text', format, secret: format === 'secret' || undefined } satisfies FieldMeta);
 }
 
-/** A list of short values, written in autop as one comma-separated value. */
+/**
+ * A list of short values, written in autop as one comma-separated value. `check` is a further test
+ * of each entry, giving the reason it is not valid.
+ */
 export function list(
   def: string[],
-  m: Common & { max: number; format?: TextFormat; choices?: readonly [string, ...string[]] },
+  m: Common & {
+    max: number;
+    format?: TextFormat;
+    choices?: readonly [string, ...string[]];
+    check?: (v: string) => string | undefined;
+  },
 ) {
+  const pattern = patterns[m.format ?? 'dial']!;
+  const check = m.check;
   const element = m.choices
     ? z.enum(m.choices, { error: `each must be one of ${m.choices.join(', ')}` })
     : z
         .string()
         .min(1, { error: 'must not contain empty entries' })
-        .regex(patterns[m.format ?? 'dial']![0], { error: patterns[m.format ?? 'dial']![1] });
-  const { max, choices, ...rest } = m;
+        .regex(pattern[0], { error: pattern[1] })
+        .superRefine((v, ctx) => {
+          const problem = pattern[0].test(v) ? check?.(v) : undefined;
+          if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });
+        });
+  const { max, choices, check: _check, ...rest } = m;
   return z
     .array(element)
     .max(max, { error: `must have at most ${max} entries` })

@@ -173,6 +173,12 @@ export const intercom = section(
       autop: 'Config.Settings.CALLTIMEOUT.DialOut',
       unit: 's',
     }),
+    maxCalls: int(1, 1, 8, {
+      title: 'Concurrent calls',
+      description:
+        'Calls in conversation at once. An incoming call beyond it is refused busy (486); the calls the door places for a group or sequence call may ring in addition.',
+      autop: 'Config.Features.DOORPHONE.MaxCalls',
+    }),
     pushButton,
     pushButtonAction,
     pushToHangUp,

@@ -4,6 +4,7 @@ import type { RelayService } from '../../../hal/types.ts';
 import type { SipEngine } from '../../../sip/engine.ts';
 import type { AgentEvents, Bus } from '../../bus.ts';
 import type { Config } from '../../config/index.ts';
+import type { DoorService } from '../../door/door.ts';
 
 export type FeatureDeps = {
   config: { get(): Config };
@@ -11,7 +12,10 @@ export type FeatureDeps = {
   clock: Clock;
   log: Logger;
   sip: SipEngine;
+  /** Relays for uses other than opening a door (the push button action's relay). */
   relays: RelayService;
+  /** The one owner of door openings. */
+  door: DoorService;
 };
 
 /**

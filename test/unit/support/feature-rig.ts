@@ -1,37 +1,59 @@
-/** A bench for unit tests of call features: fake clock, fake SIP engine, recording relays, a config that can change. */
+/**
+ * A bench for unit tests of call features: fake clock, fake SIP engine, recording relays, the door
+ * owner, a config that can change. Features are built by the agent's own createFeatures (in its
+ * order); a test starts those it names.
+ */
 
 import { Bus } from '../../../agent/bus.ts';
 import { type Config, changedKeys, defaultConfig, mergePatch, validateConfig } from '../../../agent/config/index.ts';
-import type { FeatureDeps } from '../../../agent/features/index.ts';
+import { Door } from '../../../agent/door/index.ts';
+import { createFeatures, type FeatureDeps, type FeatureIo } from '../../../agent/features/index.ts';
+import { nullSink } from '../../../agent/features/support/audio-sink.ts';
 import { forwardSipEvents } from '../../../agent/sip-bridge.ts';
-import { FakeClock, type Module, silentLogger } from '../../../core/index.ts';
+import { type Clock, FakeClock, type Module, silentLogger } from '../../../core/index.ts';
 import type { RelayService, RelayState } from '../../../hal/types.ts';
 import { FakeSipEngine } from '../../../sip/fake.ts';
 
 /** Monday 5 January 2026, 12:00 UTC. */
 export const MONDAY_NOON = Date.UTC(2026, 0, 5, 12, 0, 0);
 
+/** Relays that record what they are asked; their names, modes and enabled state come from the config. */
 export class RecordingRelays implements RelayService {
   readonly actions: { index: number; action: 'trigger' | 'on' | 'off'; by: string; at: number }[] = [];
   readonly on = new Set<number>();
-  constructor(private clock: FakeClock) {}
+  constructor(
+    private clock: FakeClock,
+    private config: () => Config,
+  ) {}
   trigger(index: number, by: string): void {
+    this.#check(index);
     this.actions.push({ index, action: 'trigger', by, at: this.clock.monotonic() });
+    if (this.config().relays[index]?.mode === 'bistable') {
+      if (this.on.has(index)) this.on.delete(index);
+      else this.on.add(index);
+    }
   }
   set(index: number, on: boolean, by: string): void {
+    this.#check(index);
     this.actions.push({ index, action: on ? 'on' : 'off', by, at: this.clock.monotonic() });
     if (on) this.on.add(index);
     else this.on.delete(index);
   }
   states(): RelayState[] {
-    return [0, 1, 2].map((index) => ({
+    return this.config().relays.map((r, index) => ({
       index,
-      name: `relay ${index + 1}`,
-      enabled: true,
-      mode: 'monostable',
+      name: r.name,
+      enabled: r.enabled,
+      mode: r.mode,
       on: this.on.has(index),
       changedAt: 0,
     }));
+  }
+  /** As the relay bank does: a disabled relay cannot be driven. */
+  #check(index: number): void {
+    const r = this.config().relays[index];
+    if (!r) throw new RangeError(`no relay ${index + 1}`);
+    if (!r.enabled) throw new Error(`relay ${index + 1} (${r.name}) is disabled`);
   }
 }
 
@@ -48,23 +70,40 @@ export function rig(patch: unknown = {}, start = MONDAY_NOON) {
   });
   const sip = new FakeSipEngine(clock);
   forwardSipEvents(sip.events, bus);
-  const relays = new RecordingRelays(clock);
   let config = validConfig(patch);
-  const deps: FeatureDeps = { config: { get: () => config }, bus, clock, log: silentLogger(), sip, relays };
+  const relays = new RecordingRelays(clock, () => config);
+  const door = new Door({ relays, calls: () => sip.calls(), events: bus, clock, log: silentLogger() });
+  const deps: FeatureDeps = { config: { get: () => config }, bus, clock, log: silentLogger(), sip, relays, door };
   const started: Module[] = [];
   return {
     clock,
     bus,
     sip,
     relays,
+    door,
     deps,
     get config() {
       return config;
     },
-    async start<M extends Module>(m: M): Promise<M> {
-      await m.start();
-      started.push(m);
-      return m;
+    /**
+     * Builds the features with the agent's createFeatures and starts those named (every feature
+     * when none is named), in the agent's order. `io` replaces where pages play and how packets
+     * arrive; `clock` the clock the features keep time with (an integration test's real clock).
+     */
+    async features(names: string[] = [], opts: Partial<FeatureIo> & { clock?: Clock } = {}): Promise<Module[]> {
+      const all = createFeatures(
+        { ...deps, ...(opts.clock ? { clock: opts.clock } : {}) },
+        { sinks: opts.sinks ?? nullSink, ...(opts.listen ? { listen: opts.listen } : {}) },
+      );
+      const unknown = names.filter((n) => !all.some((m) => m.name === n));
+      if (unknown.length > 0)
+        throw new Error(`no feature ${unknown.join(', ')} (${all.map((m) => m.name).join(', ')})`);
+      const chosen = names.length === 0 ? all : all.filter((m) => names.includes(m.name));
+      for (const m of chosen) {
+        await m.start();
+        started.push(m);
+      }
+      return chosen;
     },
     async stop(): Promise<void> {
       for (const m of started.splice(0).reverse()) await m.stop();

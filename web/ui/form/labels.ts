@@ -47,6 +47,8 @@ const LABELS: Record<string, string> = {
   '480': '480 Temporarily Unavailable',
   '486': '486 Busy Here',
   '603': '603 Decline',
+  ring: 'Ring (not auto-answered)',
+  reject: 'Reject (486)',
 };
 
 export const labelOf = (value: string): string => LABELS[value] ?? value;

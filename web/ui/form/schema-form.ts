@@ -29,10 +29,14 @@ export class SchemaForm {
     return this.#config;
   }
 
-  /** The field of the setting at `path`, with its value in force. */
+  /**
+   * The field of the setting at `path`, with its value in force. A setting not in effect yet
+   * (`planned` in the schema) is not shown: an empty hidden element stands for it, and Save never sends it.
+   */
   field(path: Path, opts?: FieldOptions): HTMLElement {
     const node = nodeAt(this.#schema, path);
     if (!node) return h('p', { class: 'error' }, `unknown setting ${keyOf(path)}`);
+    if (node.planned) return h('div', { hidden: true, 'data-planned': keyOf(path) });
     const f = renderField(node, path, opts);
     f.set(getIn(this.#config, path));
     f.el.addEventListener('change', () => this.#scheduleValidate());
@@ -40,11 +44,11 @@ export class SchemaForm {
     return f.el;
   }
 
-  /** Several fields of one object, in schema order (skipping `except`). */
+  /** Several fields of one object, in schema order (skipping `except` and the settings not in effect yet). */
   fieldsOf(path: Path, except: string[] = [], opts?: FieldOptions): HTMLElement[] {
     const node = nodeAt(this.#schema, path);
     return Object.entries(node?.properties ?? {})
-      .filter(([k, n]) => !except.includes(k) && n.kind)
+      .filter(([k, n]) => !except.includes(k) && n.kind && !n.planned)
       .map(([k]) => this.field([...path, k], opts));
   }
 

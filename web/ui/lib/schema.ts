@@ -22,6 +22,8 @@ export type SchemaNode = {
   maxItems?: number;
   default?: unknown;
   secret?: boolean;
+  /** Not in effect yet (what brings it): the UI does not show the setting. */
+  planned?: string;
 };
 
 export function nodeAt(root: SchemaNode, path: Path): SchemaNode | undefined {

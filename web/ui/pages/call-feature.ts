@@ -1,6 +1,7 @@
 /**
- * Call Feature, as the door phone's page: Do Not Disturb per account (return code, DND on/off
- * codes, whole day or a schedule), auto-answer for SIP calls and for IP calls (Others).
+ * Call Feature, as the door phone's page: who may call and open (allowed callers), Do Not Disturb
+ * per account (return code, DND on/off codes, whole day or a schedule), auto-answer for SIP calls
+ * and for IP calls (Others).
  */
 import { SchemaForm } from '../form/schema-form.ts';
 import { h } from '../lib/dom.ts';
@@ -34,6 +35,13 @@ export const callFeaturePage: Page = {
     const form = h(
       'form',
       { novalidate: true, class: 'settings', 'aria-label': 'Call feature settings' },
+      card(
+        'Allowed Callers',
+        note(
+          'Only allowed callers are auto-answered and may open the door with a DTMF code; calls the door places may always open it. Entries are separated by commas. A caller URI can be forged on the LAN: see the README, "Who may call and open".',
+        ),
+        ...f.fieldsOf(['callFeature', 'callers']),
+      ),
       card(
         'Do Not Disturb',
         note(

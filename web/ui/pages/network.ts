@@ -1,10 +1,12 @@
 /**
  * Network, cloud and provisioning: device identity, web server (HTTP/HTTPS), direct IP, SIP
- * network, the cloud link and autop settings; export the config as an autop file, import one.
+ * network, the cloud link; export the config as an autop file, import one. Settings not in effect
+ * yet (`planned` in the schema, e.g. the autop server's) are not shown.
  */
 import { SchemaForm } from '../form/schema-form.ts';
 import { ApiFailure, api, type Problem } from '../lib/api.ts';
 import { fill, h, toast } from '../lib/dom.ts';
+import { secretsExport } from './autop-export.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
 type ImportResult = { applied: number; skipped: number; problems: Problem[]; changed: string[] };
@@ -46,13 +48,14 @@ function provisioning(onApplied: () => void): HTMLElement {
   return card(
     'Provisioning (autop)',
     note(
-      'Export: every setting with its autop key, as door phones are provisioned in the field (it contains the passwords). Import: strict by default, any problem and nothing changes; lenient applies the valid lines.',
+      'Export: every setting with its autop key, as door phones are provisioned in the field; the passwords are left out (importing the file keeps the passwords in force). To include them, enter the admin password. Import: strict by default, any problem and nothing changes; lenient applies the valid lines.',
     ),
     h(
       'p',
       {},
       h('a', { href: '/api/v1/config/autop', download: '', class: 'button', id: 'autop-export' }, 'Export autop file'),
     ),
+    secretsExport(),
     h(
       'form',
       { class: 'row', onsubmit: upload, 'aria-label': 'Import an autop file' },
@@ -70,6 +73,7 @@ export const networkPage: Page = {
   title: 'Network & Cloud',
   render(ctx) {
     const f = new SchemaForm(ctx.schema, ctx.config, ctx.setConfig);
+    const cloud = f.fieldsOf(['cloud']);
     const form = h(
       'form',
       { novalidate: true, class: 'settings', 'aria-label': 'Network and cloud settings' },
@@ -81,7 +85,7 @@ export const networkPage: Page = {
       ),
       card('Direct IP', ...f.fieldsOf(['directIp'])),
       card('SIP network', ...f.fieldsOf(['sip'])),
-      card('Cloud', ...f.fieldsOf(['cloud'])),
+      cloud.length ? card('Cloud', ...cloud) : null,
       f.actions(),
     );
     const reload = async () => {

@@ -1,9 +1,17 @@
-/** Security and system: admin password, API tokens for integrators, the HTTPS certificate, reboot. */
+/** Security and system: admin password, API tokens (each with a scope) for integrators, the HTTPS certificate, reboot. */
 import { ApiFailure, api } from '../lib/api.ts';
 import { fill, fmtTime, h, toast } from '../lib/dom.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
-type Token = { id: string; name: string; createdAt: number; lastUsedAt?: number; hint: string };
+type Scope = 'read' | 'door' | 'admin';
+type Token = { id: string; name: string; scope: Scope; createdAt: number; lastUsedAt?: number; hint: string };
+
+/** What each scope allows (the API's rules: web/auth/scopes.ts). */
+const SCOPES: [Scope, string, string][] = [
+  ['read', 'Read', 'status, logs, events, settings (passwords hidden), calls, relays and inputs'],
+  ['door', 'Door', 'read, plus relays (open the door) and calls (dial, answer, hang up, DTMF)'],
+  ['admin', 'Admin', 'everything but the admin password and the tokens'],
+];
 type Info = {
   model: string;
   mac: string;
@@ -68,6 +76,11 @@ function tokensCard(): HTMLElement {
     placeholder: 'e.g. Home Assistant',
     autocomplete: 'off',
   });
+  const scope = h(
+    'select',
+    { id: 'token-scope', name: 'token-scope' },
+    ...SCOPES.map(([value, label]) => h('option', { value }, label)),
+  );
   const err = h('p', { class: 'error', id: 'e-token-name', role: 'alert', hidden: true });
   const load = async () => {
     const r = await api.get<{ tokens: Token[] }>('/auth/tokens');
@@ -77,7 +90,11 @@ function tokensCard(): HTMLElement {
       h(
         'table',
         { 'aria-label': 'API tokens' },
-        h('thead', {}, h('tr', {}, ...['Name', 'Token', 'Created', 'Last used', ''].map((t) => h('th', {}, t)))),
+        h(
+          'thead',
+          {},
+          h('tr', {}, ...['Name', 'Scope', 'Token', 'Created', 'Last used', ''].map((t) => h('th', {}, t))),
+        ),
         h(
           'tbody',
           {},
@@ -86,6 +103,7 @@ function tokensCard(): HTMLElement {
               'tr',
               { 'data-token': t.id },
               h('td', {}, t.name),
+              h('td', { class: 'token-scope' }, t.scope),
               h('td', {}, h('code', {}, t.hint)),
               h('td', {}, fmtTime(t.createdAt)),
               h('td', {}, fmtTime(t.lastUsedAt)),
@@ -105,11 +123,14 @@ function tokensCard(): HTMLElement {
     e.preventDefault();
     err.hidden = true;
     try {
-      const r = await api.post<{ token: string; info: Token }>('/auth/tokens', { name: name.value });
+      const r = await api.post<{ token: string; info: Token }>('/auth/tokens', {
+        name: name.value,
+        scope: scope.value,
+      });
       name.value = '';
       fill(
         shown,
-        h('p', {}, `Token "${r.info.name}" (shown once, copy it now):`),
+        h('p', {}, `Token "${r.info.name}", scope ${r.info.scope} (shown once, copy it now):`),
         h('code', { class: 'secret', id: 'new-token' }, r.token),
       );
       void load();
@@ -122,15 +143,16 @@ function tokensCard(): HTMLElement {
   void load();
   return card(
     'API tokens',
-    note(
-      'Integrators send a token as "Authorization: Bearer <token>". A token can do everything the admin can, except manage tokens and the password.',
-    ),
+    note('Integrators send a token as "Authorization: Bearer <token>". Give each the smallest scope it needs:'),
+    h('ul', { class: 'note' }, ...SCOPES.map(([, label, what]) => h('li', {}, h('b', {}, label), `: ${what}`))),
     list,
     h(
       'form',
       { class: 'row', novalidate: true, onsubmit: create, 'aria-label': 'Create an API token' },
       h('label', { for: 'token-name' }, 'Name'),
       name,
+      h('label', { for: 'token-scope' }, 'Scope'),
+      scope,
       h('button', { type: 'submit', class: 'primary' }, 'Create token'),
     ),
     err,

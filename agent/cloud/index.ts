@@ -1,0 +1,9 @@
+/** The cloud link: MQTT to a management cloud, jobs, status and events (docs/cloud-protocol.md). */
+export { Cloud, type CloudDeps, type CloudService } from './cloud.ts';
+export type { Connector } from './client.ts';
+export type { JobHandler, JobHandlers } from './jobs/handler.ts';
+export type { InboxMessage } from './jobs/message.ts';
+export { CloudLink, type LinkStatus } from './link.ts';
+export * as protocol from './protocol/index.ts';
+export { type BrokerSettings, brokerSettings } from './settings.ts';
+export type { ReapplyResult } from './standing.ts';

@@ -1,0 +1,33 @@
+/** What a job type plugs into the runner: a check at receipt, the work, and what to do after a restart. */
+import type { JobDocument, JobState } from '../protocol/index.ts';
+import type { JobRecord } from './store.ts';
+
+export type JobOutcome = {
+  status: Extract<JobState, 'SUCCEEDED' | 'FAILED' | 'REJECTED' | 'CANCELED'>;
+  details?: string | Record<string, unknown>;
+};
+
+export type JobContext<D extends JobDocument = JobDocument> = {
+  id: string;
+  doc: D;
+  /** Set when the cloud cancelled the job; a handler checks it before its irreversible part. */
+  readonly cancelled: boolean;
+  /** Reports (and persists) a step of the work. */
+  progress(step: string, progress?: number, details?: JobRecord['details']): Promise<void>;
+  /**
+   * Marks the start of the irreversible part: from now on a cancel is refused. `bootId` is stored
+   * with the job (a reboot is judged by it after the restart).
+   */
+  commit(step: string, extra?: { bootId?: string }): Promise<void>;
+};
+
+export type JobHandler<D extends JobDocument = JobDocument> = {
+  /** A reason to refuse the job at once (REJECTED), e.g. a message for a door phone. */
+  accept?(doc: D): string | undefined;
+  /** Does the work. `pending` = the job finishes after a restart (see `resume`). */
+  run(ctx: JobContext<D>): Promise<JobOutcome | 'pending'>;
+  /** A job found IN_PROGRESS at start; without it, such a job FAILED (the agent stopped during it). */
+  resume?(rec: JobRecord): JobOutcome;
+};
+
+export type JobHandlers = { [T in JobDocument['type']]?: JobHandler<Extract<JobDocument, { type: T }>> };

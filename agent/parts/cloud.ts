@@ -1,0 +1,26 @@
+/** The cloud link part: builds the cloud module from the context and offers its service. */
+import { join } from 'node:path';
+import { Cloud, type InboxMessage } from '../cloud/index.ts';
+import type { Part } from '../context.ts';
+import { JsonlLog } from '../logs/index.ts';
+import { VERSION } from '../version.ts';
+
+export const cloudPart: Part = (ctx) => {
+  const cloud = new Cloud({
+    dataDir: ctx.options.dataDir,
+    config: ctx.config,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    log: ctx.log.child({ module: 'cloud' }),
+    firmware: VERSION,
+    calls: () => ctx.services.sip?.calls().filter((c) => c.state !== 'closed').length ?? 0,
+    sip: () => {
+      const regs = ctx.services.sip?.registrations() ?? [];
+      return { accounts: regs.length, registered: regs.filter((r) => r.state === 'registered').length };
+    },
+    restart: () => ctx.restart(),
+    inbox: new JsonlLog<InboxMessage>(join(ctx.options.dataDir, 'inbox', 'messages.jsonl')),
+  });
+  ctx.services.cloud = cloud.service();
+  return [cloud];
+};
