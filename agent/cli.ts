@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, errorMessage, RealClock } from '../core/index.ts';
+import { createLogger, errorMessage, RealClock, silentLogger } from '../core/index.ts';
 import {
   ConfigError,
   ConfigStore,
@@ -19,9 +19,10 @@ import { runAgent } from './main.ts';
 
 const USAGE = `usage: portier <command> [--data-dir DIR]
 
-  run [--hal sim|gpiod] [--dev [--no-monitor]] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
+  run [--hal sim|gpiod] [--dev [--no-monitor] [--no-broker]] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
                                     run the agent (--dev: development run on 127.0.0.1 with a
-                                    local indoor monitor on port 5070, unless --no-monitor;
+                                    local indoor monitor on port 5070, unless --no-monitor, and a
+                                    local MQTT broker on port 18830, unless --no-broker;
                                     --bind: address of the web UI/API; --sip-address: address of
                                     the SIP engine; both default 0.0.0.0, 127.0.0.1 with --dev)
   config get [KEY]                  print the config, or one setting (schema path or autop key)
@@ -29,6 +30,7 @@ const USAGE = `usage: portier <command> [--data-dir DIR]
   config export                     print the config as an autop file
   config import FILE [--lenient]    apply an autop file (strict: any problem and nothing changes)
   autop check FILE [--lenient]      report what importing FILE would do, change nothing
+  autop run                         provision from the autop server now (common file, then <MAC>.cfg)
   schema                            print the JSON Schema of the config
   fleet <command> ...               the operator tool of the cloud link (portier fleet --help)
 
@@ -46,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       hal: { type: 'string' },
       dev: { type: 'boolean' },
       'no-monitor': { type: 'boolean' },
+      'no-broker': { type: 'boolean' },
       bind: { type: 'string' },
       'sip-address': { type: 'string' },
       'log-level': { type: 'string' },
@@ -73,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
           hal,
           dev: values.dev ?? false,
           devMonitor: (values.dev ?? false) && !values['no-monitor'],
+          devBroker: (values.dev ?? false) && !values['no-broker'],
           ...(values.bind ? { bind: values.bind } : {}),
           ...(values['sip-address'] ? { sipAddress: values['sip-address'] } : {}),
         },
@@ -144,6 +148,15 @@ export async function main(argv: string[]): Promise<number> {
         `${file}: ${verb} ${n} line(s), ${r.problems.length} problem(s)${r.problems.length && !r.config ? ', nothing changed' : ''}`,
       );
       return r.problems.length ? 1 : 0;
+    }
+    case 'autop run': {
+      const s = store();
+      await loadReporting(s);
+      const { runFromCli, formatRecord } = await import('./provisioning/index.ts');
+      // the record is printed: no log lines on stdout
+      const r = await runFromCli({ dataDir, store: s, clock: new RealClock(), log: silentLogger() });
+      console.log(formatRecord(r));
+      return r.outcome === 'applied' || r.outcome === 'unchanged' ? 0 : 1;
     }
     default:
       throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);

@@ -7,6 +7,7 @@ import type { CloudService } from './cloud/index.ts';
 import type { ConfigStore } from './config/index.ts';
 import type { DoorService } from './door/door.ts';
 import type { CallLogEntry, DoorLogEntry, EventLog } from './logs/index.ts';
+import type { ProvisioningService } from './provisioning/index.ts';
 
 export type RunOptions = {
   dataDir: string;
@@ -16,6 +17,8 @@ export type RunOptions = {
   dev: boolean;
   /** Dev run: start a local baresip indoor monitor that answers and sends the door code. */
   devMonitor?: boolean;
+  /** Dev run: start a local mosquitto on 127.0.0.1 and connect the cloud link to it. */
+  devBroker?: boolean;
   /** Address the web UI and API bind to; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
   bind?: string;
   /** Address the SIP engine listens on; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
@@ -35,6 +38,8 @@ export type AgentServices = {
   doorLog: EventLog<DoorLogEntry>;
   /** The cloud link: its state, and the hook auto-provisioning calls after each server provisioning. */
   cloud: CloudService;
+  /** Auto-provisioning from a server: its runs, and a run now. */
+  provisioning: ProvisioningService;
   /** Module states, for the status page. */
   modules: () => Record<string, { state: string; error?: string }>;
 };

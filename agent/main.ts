@@ -7,14 +7,27 @@ import type { AgentContext, Part, RunOptions } from './context.ts';
 import { doorPart } from './door/index.ts';
 import { featuresPart } from './features/index.ts';
 import { cloudPart } from './parts/cloud.ts';
+import { devBrokerPart } from './parts/dev-broker.ts';
 import { devMonitorPart } from './parts/dev-monitor.ts';
 import { halPart } from './parts/hal.ts';
 import { logsPart } from './parts/logs.ts';
+import { provisioningPart } from './parts/provisioning.ts';
 import { sipPart } from './parts/sip.ts';
 import { webPart } from './parts/web.ts';
 
 /** The parts of the agent, in start order. */
-const PARTS: Part[] = [halPart, sipPart, doorPart, logsPart, featuresPart, webPart, cloudPart, devMonitorPart];
+const PARTS: Part[] = [
+  halPart,
+  sipPart,
+  doorPart,
+  logsPart,
+  featuresPart,
+  webPart,
+  devBrokerPart,
+  cloudPart,
+  provisioningPart,
+  devMonitorPart,
+];
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 

@@ -11,7 +11,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 
 export class FleetError extends Error {}
 
-export type FleetTarget = { broker: string; username: string; password: string; ca?: string; cert?: string; key?: string };
+export type FleetTarget = {
+  broker: string;
+  username: string;
+  password: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+};
 
 export type ConnectFlags = {
   broker?: string;
@@ -64,7 +71,7 @@ export async function resolveTarget(flags: ConnectFlags, env: NodeJS.ProcessEnv)
 
 export async function connectOperator(t: FleetTarget): Promise<MqttClient> {
   try {
-    return await mqtt.connectAsync(
+    const client = await mqtt.connectAsync(
       t.broker,
       {
         protocolVersion: 5,
@@ -80,6 +87,8 @@ export async function connectOperator(t: FleetTarget): Promise<MqttClient> {
       },
       false,
     );
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // no 40 ms Nagle stalls
+    return client;
   } catch (err) {
     const m = (err as Error).message;
     if (/Not authorized|Bad User Name|bad username|password/i.test(m))

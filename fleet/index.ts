@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { MqttClient } from 'mqtt';
-import { DEVICE_ID, type JobDocument, isTerminal } from '../agent/cloud/protocol/index.ts';
+import { DEVICE_ID, type JobDocument } from '../agent/cloud/protocol/index.ts';
 import { connectOperator, FleetError, resolveTarget } from './connect.ts';
 import { listDevices } from './devices.ts';
 import { cancelJob, jobsTable, listJobs, type Out, sendJob } from './jobs.ts';
 import { table } from './table.ts';
 import { watch } from './watch.ts';
+import { openWeb } from './web.ts';
 
 export const FLEET_USAGE = `usage: portier fleet <command> [connection options]
 
@@ -23,6 +24,7 @@ export const FLEET_USAGE = `usage: portier fleet <command> [connection options]
   jobs ID [--json]                          the device's jobs and their states
   cancel ID JOB                             cancel a job that has not started its irreversible part
   watch [ID] [--json] [--count N]           live events and status changes
+  web ID [--port P] [--ttl S]               the device's web UI on http://127.0.0.1:P/ through the link (TTL S seconds, default 900)
 
 Job commands wait for the end state (--timeout S, default 60) unless --no-wait; an offline device
 gets its job when it connects (the job is QUEUED). --at/--not-before and --expires set the job's times.
@@ -58,6 +60,8 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   count: { type: 'string' },
   'job-id': { type: 'string' },
+  port: { type: 'string' },
+  ttl: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -214,6 +218,13 @@ async function dispatch(
       const count = v.count === undefined ? undefined : Number(v.count);
       await watch(await connect(), out, { ...(device ? { device } : {}), ...(count ? { count } : {}), json: v.json });
       return 0;
+    }
+    case 'web': {
+      const id = deviceArg(args, cmd);
+      const port = Number(v.port ?? 0);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port: must be a port number');
+      const ttl = v.ttl === undefined ? undefined : Math.round(seconds(v.ttl, 'ttl', 900));
+      return openWeb(await connect(), id, out, { port, ...(ttl ? { ttl } : {}) });
     }
     default:
       throw new UsageError(`unknown fleet command: ${cmd}`);

@@ -28,7 +28,8 @@ export function newJobId(type: string): string {
 }
 
 export function describeStatus(jobId: string, s: JobStatus): string {
-  const details = s.details === undefined ? '' : ` ${typeof s.details === 'string' ? s.details : JSON.stringify(s.details)}`;
+  const details =
+    s.details === undefined ? '' : ` ${typeof s.details === 'string' ? s.details : JSON.stringify(s.details)}`;
   return `${jobId} ${s.status}${s.step ? ` (${s.step})` : ''}${s.progress !== undefined ? ` ${s.progress}%` : ''}${details}`;
 }
 
@@ -44,7 +45,8 @@ export async function sendJob(
   opts: { timeoutMs: number; wait: 'never' | 'online' | 'always'; jobId?: string },
 ): Promise<{ last: JobStatus; offline: boolean; jobId: string }> {
   const checked = jobDocument.safeParse(doc);
-  if (!checked.success) throw new FleetError(`the job is not valid: ${checked.error.issues.map((i) => i.message).join('; ')}`);
+  if (!checked.success)
+    throw new FleetError(`the job is not valid: ${checked.error.issues.map((i) => i.message).join('; ')}`);
   const device = await findDevice(client, id);
   if (!device) throw new FleetError(`unknown device ${id}: it never connected to this broker (no status)`);
   const jobId = opts.jobId ?? newJobId(doc.type);
@@ -79,7 +81,13 @@ export async function sendJob(
 }
 
 /** Cancels a job; resolves with the status the device answers with. */
-export async function cancelJob(client: MqttClient, id: string, jobId: string, out: Out, timeoutMs: number): Promise<JobStatus | undefined> {
+export async function cancelJob(
+  client: MqttClient,
+  id: string,
+  jobId: string,
+  out: Out,
+  timeoutMs: number,
+): Promise<JobStatus | undefined> {
   const statusTopic = topics.jobStatus(id, jobId);
   const before = (await readRetained(client, statusTopic, 200)).get(statusTopic);
   if (!before) throw new FleetError(`no job ${jobId} on device ${id}`);

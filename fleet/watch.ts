@@ -5,7 +5,11 @@ import type { Out } from './jobs.ts';
 import { json } from './retained.ts';
 
 /** Prints until `count` events were seen (or forever); resolves then. */
-export async function watch(client: MqttClient, out: Out, opts: { device?: string; count?: number; json?: boolean }): Promise<void> {
+export async function watch(
+  client: MqttClient,
+  out: Out,
+  opts: { device?: string; count?: number; json?: boolean },
+): Promise<void> {
   let seen = 0;
   const done = new Promise<void>((resolve) => {
     client.on('message', (topic, payload, packet) => {
@@ -15,17 +19,28 @@ export async function watch(client: MqttClient, out: Out, opts: { device?: strin
       if (t.kind === 'event') {
         const e = cloudEvent.safeParse(json(payload));
         if (!e.success) return;
-        out.log(opts.json ? JSON.stringify({ device: t.device, ...e.data }) : `${e.data.utcTime} ${t.device} ${e.data.type} ${JSON.stringify(e.data.params)}`);
+        out.log(
+          opts.json
+            ? JSON.stringify({ device: t.device, ...e.data })
+            : `${e.data.utcTime} ${t.device} ${e.data.type} ${JSON.stringify(e.data.params)}`,
+        );
       } else if (t.kind === 'status') {
         const s = deviceStatus.safeParse(json(payload));
         if (!s.success) return;
-        out.log(opts.json ? JSON.stringify({ device: t.device, type: 'status', ...s.data }) : `${s.data.updatedAt ?? ''} ${t.device} status ${s.data.state}${s.data.reason ? ` (${s.data.reason})` : ''}`);
+        out.log(
+          opts.json
+            ? JSON.stringify({ device: t.device, type: 'status', ...s.data })
+            : `${s.data.updatedAt ?? ''} ${t.device} status ${s.data.state}${s.data.reason ? ` (${s.data.reason})` : ''}`,
+        );
       } else return;
       if (opts.count && ++seen >= opts.count) resolve();
     });
   });
   const id = opts.device ?? '+';
-  await client.subscribeAsync({ [topics.allEvents(id)]: { qos: 1 }, [`${topics.prefix(id)}/status`]: { qos: 1, rh: 2 } });
+  await client.subscribeAsync({
+    [topics.allEvents(id)]: { qos: 1 },
+    [`${topics.prefix(id)}/status`]: { qos: 1, rh: 2 },
+  });
   out.log(`watching ${opts.device ?? 'every device'} (Ctrl-C to stop)`);
   await done;
 }

@@ -44,9 +44,11 @@ export const mqttConnector: Connector = (s, will) => {
     ...tls,
     ...(s.connectType === 'wss' ? { wsOptions: tls } : {}),
   });
+  noDelay(client);
   return {
     onConnect: (fn) => void client.on('connect', () => fn()),
-    onMessage: (fn) => void client.on('message', (topic, payload, packet) => fn({ topic, payload, retain: !!packet.retain })),
+    onMessage: (fn) =>
+      void client.on('message', (topic, payload, packet) => fn({ topic, payload, retain: !!packet.retain })),
     onClose: (fn) => void client.on('close', fn),
     onError: (fn) => void client.on('error', fn),
     async subscribe(list) {
@@ -63,3 +65,11 @@ export const mqttConnector: Connector = (s, will) => {
     },
   };
 };
+
+/**
+ * Small messages both ways: with Nagle's algorithm on, the broker's delayed ACKs add ~40 ms to
+ * every request/answer exchange (measured: 44 ms → 0.4 ms for a QoS 1 round trip on 127.0.0.1).
+ */
+export function noDelay(client: mqtt.MqttClient): void {
+  (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+}

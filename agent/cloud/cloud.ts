@@ -16,9 +16,10 @@ import { type InboxMessage, messageHandler } from './jobs/message.ts';
 import { rebootHandler } from './jobs/reboot.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { JobStore } from './jobs/store.ts';
-import { FIRMWARE_NOT_YET, REMOTE_WEB_NOT_YET, unsupportedHandler } from './jobs/unsupported.ts';
+import { FIRMWARE_NOT_YET, unsupportedHandler } from './jobs/unsupported.ts';
 import { CloudLink, type LinkStatus } from './link.ts';
 import { deviceIdFromMac, parseTopic, topics } from './protocol/index.ts';
+import { RemoteWeb } from './remote-web.ts';
 import { brokerSettings } from './settings.ts';
 import { type ReapplyResult, StandingCommands } from './standing.ts';
 import { deviceStatus, RateLimited, type StatusSource } from './status.ts';
@@ -56,6 +57,7 @@ export class Cloud implements Module {
   readonly link: CloudLink;
   readonly runner: JobRunner;
   readonly standing: StandingCommands;
+  readonly remoteWeb: RemoteWeb;
   #deps: CloudDeps;
   #src: StatusSource;
   #statusNow: RateLimited;
@@ -80,6 +82,17 @@ export class Cloud implements Module {
       will: () => ({ topic: this.#statusTopic(), payload: this.#status('offline', clock.now(), 'lost') }),
     });
     this.standing = new StandingCommands({ file: join(deps.dataDir, 'cloud', 'standing.cfg'), store: config, log });
+    this.remoteWeb = new RemoteWeb({
+      clock,
+      log,
+      deviceId: () => this.#deviceId(),
+      publish: (topic, payload) => this.link.publish(topic, payload, { retain: false }),
+      target: () => {
+        const w = config.get().web;
+        return { port: w.port, https: w.https, httpsPort: w.httpsPort };
+      },
+      settle: (id, outcome) => this.runner.settle(id, outcome),
+    });
     const handlers: JobHandlers = {
       autop: autopHandler({ store: config, standing: this.standing }),
       reboot: rebootHandler({ clock, bootId: this.bootId, calls: deps.calls, restart: deps.restart }),
@@ -90,7 +103,7 @@ export class Cloud implements Module {
         received: (m) => deps.bus.emit('message.received', m),
       }),
       firmware: unsupportedHandler(FIRMWARE_NOT_YET) as JobHandlers['firmware'],
-      'remote-web': unsupportedHandler(REMOTE_WEB_NOT_YET) as JobHandlers['remote-web'],
+      'remote-web': this.remoteWeb.handler(),
       ...deps.handlers,
     };
     const events = forwardEvents({
@@ -154,6 +167,7 @@ export class Cloud implements Module {
     for (const off of this.#offs.splice(0)) off();
     this.#statusNow.cancel();
     this.runner.stop();
+    this.remoteWeb.stop();
     await this.#configuring;
     const id = this.link.deviceId;
     const connectedAt = this.link.status.connectedAt;
@@ -170,6 +184,7 @@ export class Cloud implements Module {
     }
     if (t.kind === 'job') await this.runner.receive(t.jobId, payload, retain);
     else if (t.kind === 'job-cancel') await this.runner.cancel(t.jobId, retain);
+    else if (t.kind === 'web-request') await this.remoteWeb.request(t.session, t.n, payload, retain);
   }
 
   /** Reads the settings and (re)configures the link; serialized. */

@@ -12,12 +12,10 @@ import type { CloudEvent, EventType } from './protocol/index.ts';
 export type EventSink = (type: EventType, event: CloudEvent) => void;
 
 /** Subscribes to the bus; returns the function that unsubscribes. */
-export function forwardEvents(deps: {
-  bus: Bus;
-  clock: Clock;
-  startedAt: number;
-  sink: EventSink;
-}): { off: () => void; job: (u: JobUpdate) => void } {
+export function forwardEvents(deps: { bus: Bus; clock: Clock; startedAt: number; sink: EventSink }): {
+  off: () => void;
+  job: (u: JobUpdate) => void;
+} {
   const { bus, clock, sink } = deps;
   const send = (type: EventType, params: Record<string, unknown>) =>
     sink(type, {
@@ -30,12 +28,21 @@ export function forwardEvents(deps: {
   const call =
     (state: string) =>
     ({ call }: { call: { id: string; direction: string; peer: string; account: string | null } }, extra = {}) =>
-      send('call', { state, callId: call.id, direction: call.direction, peer: call.peer, account: call.account, ...extra });
+      send('call', {
+        state,
+        callId: call.id,
+        direction: call.direction,
+        peer: call.peer,
+        account: call.account,
+        ...extra,
+      });
   const offs = [
     bus.on('call.incoming', (e) => call('incoming')(e)),
     bus.on('call.outgoing', (e) => call('outgoing')(e)),
     bus.on('call.established', (e) => call('established')(e)),
-    bus.on('call.closed', (e) => call('ended')(e, { reason: e.end.reason, ...(e.end.code ? { code: e.end.code } : {}) })),
+    bus.on('call.closed', (e) =>
+      call('ended')(e, { reason: e.end.reason, ...(e.end.code ? { code: e.end.code } : {}) }),
+    ),
     bus.on('door.opened', (e) =>
       send('door', {
         relay: e.relay + 1,

@@ -1,6 +1,7 @@
 /** The cloud link: MQTT to a management cloud, jobs, status and events (docs/cloud-protocol.md). */
-export { Cloud, type CloudDeps, type CloudService } from './cloud.ts';
+
 export type { Connector } from './client.ts';
+export { Cloud, type CloudDeps, type CloudService } from './cloud.ts';
 export type { JobHandler, JobHandlers } from './jobs/handler.ts';
 export type { InboxMessage } from './jobs/message.ts';
 export { CloudLink, type LinkStatus } from './link.ts';

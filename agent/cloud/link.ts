@@ -194,7 +194,7 @@ export class CloudLink {
     const max = this.#deps.maxQueued ?? 500;
     while (this.#queue.length > max) {
       const i = this.#queue.findIndex((q) => !q.retain);
-      this.#queue.splice(i < 0 ? 0 : i, 1);
+      this.#queue.splice(Math.max(i, 0), 1);
     }
   }
 

@@ -30,7 +30,7 @@ export type SettingsResult = { ok: true; settings: BrokerSettings } | { ok: fals
 export function effectiveUrl(brokerUrl: string, connectType: ConnectType): string {
   const u = new URL(brokerUrl);
   const port = u.port || String(DEFAULT_PORTS[connectType]);
-  const path = connectType === 'wss' ? (u.pathname === '/' ? '/mqtt' : u.pathname) : '';
+  const path = connectType === 'wss' ? (u.pathname === '/' || u.pathname === '' ? '/mqtt' : u.pathname) : '';
   return `${SCHEMES[connectType]}://${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${port}${path}`;
 }
 

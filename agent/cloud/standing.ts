@@ -51,13 +51,15 @@ export class StandingCommands {
   async reapply(source = 'cloud-standing'): Promise<ReapplyResult> {
     if (!this.#lines.trim()) return { applied: 0, problems: [], keys: [] };
     let result: ReapplyResult = { applied: 0, problems: [], keys: [] };
-    await this.#store.update((current) => {
-      const r = readAutop(this.#lines, current);
-      result = { applied: r.applied.length, problems: r.problems, keys: [] };
-      return r.config ?? current;
-    }, source).then((change) => {
-      result.keys = change.keys;
-    });
+    await this.#store
+      .update((current) => {
+        const r = readAutop(this.#lines, current);
+        result = { applied: r.applied.length, problems: r.problems, keys: [] };
+        return r.config ?? current;
+      }, source)
+      .then((change) => {
+        result.keys = change.keys;
+      });
     if (result.problems.length)
       this.#log.error(
         { problems: formatAutopProblems(result.problems) },

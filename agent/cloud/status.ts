@@ -70,7 +70,10 @@ export class RateLimited {
   request(): void {
     if (this.#timer) return;
     const wait = this.#last + this.intervalMs - this.clock.monotonic();
-    if (wait <= 0) return this.#fire();
+    if (wait <= 0) {
+      this.#fire();
+      return;
+    }
     this.#timer = this.clock.setTimeout(() => this.#fire(), wait);
   }
 

@@ -15,7 +15,7 @@ agent_build() {
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
   cp -a "$HERE/overlay/." "$t/"
   # executable whatever the checkout kept (a /init that is not executable panics the kernel)
-  chmod 755 "$t/init" "$t"/etc/portier/{agent-run,agent-stop,ctl-serve,gpio-setup} "$t"/usr/bin/{gpio-sim,portier}
+  chmod 755 "$t/init" "$t"/etc/portier/{agent-run,agent-stop,ctl-serve,gpio-setup,udhcpc.script} "$t"/usr/bin/{gpio-sim,portier}
   # The web UI's static files (`make ui`), where the bundle looks for them (agent/parts/web.ts: ../../build/ui).
   if [ -d "$REPO/build/ui" ]; then mkdir -p "$t/build" && cp -a "$REPO/build/ui" "$t/build/"; fi
 

@@ -287,15 +287,7 @@ describe('web UI', () => {
   it('settings not in effect yet are on no page, and stay in the API and autop', async () => {
     const schema = jsonSchema() as SchemaNode;
     const planned = plannedKeys(schema);
-    assert.deepEqual(planned, [
-      'identity.role',
-      'identity.timeFormat',
-      'identity.language',
-      'cloud.autopUrl',
-      'cloud.autopMode',
-      'cloud.firmwareUrl',
-      'cloud.autopInterval',
-    ]);
+    assert.deepEqual(planned, ['identity.role', 'identity.timeFormat', 'identity.language', 'cloud.firmwareUrl']);
     for (const [hash, ready] of [['intercom/basic', '[name="intercom.maxCallTime"]'], ...MAIN_PAGES]) {
       await go(hash as string, ready as string);
       for (const key of planned)
@@ -311,17 +303,17 @@ describe('web UI', () => {
     for (const key of cloudInEffect)
       assert.equal(await page.locator(`[data-field="${key}"]`).count(), 1, `${key} is in effect: shown`);
     // provisioning files keep working: the CLI (as the API) reads and writes them, autop exports them
-    assert.equal(portier('config', 'set', 'identity.language=de', 'cloud.autopInterval=60').code, 0);
+    assert.equal(portier('config', 'set', 'identity.language=de', 'cloud.firmwareUrl=http://fw.example/').code, 0);
     assert.equal(portier('config', 'get', 'identity.language').out.trim(), 'de');
     const exported = portier('config', 'export').out;
     assert.match(exported, /^Config\.Settings\.LANGUAGE\.WebLang = de$/m);
-    assert.match(exported, /^Config\.Autoprovision\.MODE\.Interval = 60$/m);
+    assert.match(exported, /^Config\.Firmware\.Url = http:\/\/fw\.example\/$/m);
     // and a save of the Network page leaves them as they are
     await page.fill('[name="identity.location"]', 'Hall');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.save-status', { hasText: 'Saved (1 setting)' }).waitFor();
     assert.equal(portier('config', 'get', 'identity.language').out.trim(), 'de');
-    assert.equal(portier('config', 'get', 'cloud.autopInterval').out.trim(), '60');
+    assert.equal(portier('config', 'get', 'cloud.firmwareUrl').out.trim(), 'http://fw.example/');
     assert.deepEqual(pageErrors, []);
   });
 

@@ -29,6 +29,13 @@ export type Mosquitto = {
   port: number;
   /** mqtt:// on a plain TCP listener, when asked for (`tcp: true`). */
   tcpUrl?: string;
+  /**
+   * mqtts:// on a listener that requires a client certificate signed by the test CA and takes its
+   * common name as the username (`certListener: true`).
+   */
+  certUrl?: string;
+  /** A client certificate (CN = `id`) signed by the test CA: PEM files. */
+  clientCert(id: string): Promise<{ certFile: string; keyFile: string }>;
   dir: string;
   caFile: string;
   ca: string;
@@ -52,6 +59,8 @@ export type MosquittoOptions = {
   devices?: string[];
   /** Also listen on plain TCP (the dev run and the bench's bare round trip). */
   tcp?: boolean;
+  /** Also listen for TLS with client certificates (the username is the certificate's CN). */
+  certListener?: boolean;
   /** Raise the open-files limit for many connections (bench). */
   maxConnections?: number;
   /** Extra lines for mosquitto.conf. */
@@ -63,12 +72,37 @@ export async function makeCertificates(dir: string): Promise<{ caFile: string; c
   await mkdir(dir, { recursive: true });
   const f = (n: string) => join(dir, n);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=Portier test CA']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Portier test CA',
+  ]);
   await run('openssl', ['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
   await writeFile(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   await run('openssl', [
-    'x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-out', f('server.crt'), '-days', '2', '-extfile', f('server.ext'),
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
   ]);
   return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }
@@ -80,6 +114,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const certs = await makeCertificates(join(dir, 'tls'));
   const port = await freeTcpPort();
   const tcpPort = opts.tcp ? await freeTcpPort() : undefined;
+  const certPort = opts.certListener ? await freeTcpPort() : undefined;
   const operator = { username: 'operator', password: secret() };
   const devices = new Map<string, Credentials>();
   for (const id of opts.devices ?? []) devices.set(id, { username: id, password: secret() });
@@ -92,7 +127,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     // `pattern` lines apply to every client: a device reads and writes only below its own prefix.
     await writeFile(
       join(dir, 'acl'),
-      ['pattern readwrite portier/v1/%u/#', '', `user ${operator.username}`, 'topic readwrite portier/v1/#', ''].join('\n'),
+      ['pattern readwrite portier/v1/%u/#', '', `user ${operator.username}`, 'topic readwrite portier/v1/#', ''].join(
+        '\n',
+      ),
     );
   };
   await writeAuth();
@@ -106,6 +143,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     `persistence_location ${join(dir, 'data')}/`,
     'persistent_client_expiration 14d',
     'max_queued_messages 1000',
+    'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -117,6 +155,16 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     `certfile ${certs.certFile}`,
     `keyfile ${certs.keyFile}`,
     ...(tcpPort ? [`listener ${tcpPort} 127.0.0.1`] : []),
+    ...(certPort
+      ? [
+          `listener ${certPort} 127.0.0.1`,
+          `cafile ${certs.caFile}`,
+          `certfile ${certs.certFile}`,
+          `keyfile ${certs.keyFile}`,
+          'require_certificate true',
+          'use_identity_as_username true',
+        ]
+      : []),
     ...(opts.extra ?? []),
     '',
   ];
@@ -140,6 +188,28 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     url: `mqtts://127.0.0.1:${port}`,
     port,
     ...(tcpPort ? { tcpUrl: `mqtt://127.0.0.1:${tcpPort}` } : {}),
+    ...(certPort ? { certUrl: `mqtts://127.0.0.1:${certPort}` } : {}),
+    async clientCert(id) {
+      const f = (n: string) => join(dir, 'tls', `${id}.${n}`);
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+      await run('openssl', ['req', ...ec, '-keyout', f('key'), '-out', f('csr'), '-subj', `/CN=${id}`]);
+      await run('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        f('csr'),
+        '-CA',
+        certs.caFile,
+        '-CAkey',
+        join(dir, 'tls', 'ca.key'),
+        '-CAcreateserial',
+        '-out',
+        f('crt'),
+        '-days',
+        '2',
+      ]);
+      return { certFile: f('crt'), keyFile: f('key') };
+    },
     dir,
     caFile: certs.caFile,
     ca,

@@ -70,7 +70,10 @@ describe('cloud jobs, door phone (agent process)', () => {
     );
     const r = await fleet(broker, 'autop', DOOR, bad, '--once');
     assert.equal(r.code, 1);
-    assert.match(r.out, /REJECTED .*line 2: Config\.Nope\.X: .*line 3: Config\.Settings\.CALLTIMEOUT\.DialIn: must be at most 120/);
+    assert.match(
+      r.out,
+      /REJECTED .*line 2: Config\.Nope\.X: .*line 3: Config\.Settings\.CALLTIMEOUT\.DialIn: must be at most 120/,
+    );
     c = await configOf(door.dataDir);
     assert.equal(c.intercom.maxCallTime, 7, 'nothing changed');
   });
@@ -91,9 +94,20 @@ describe('cloud jobs, door phone (agent process)', () => {
   });
 
   it('a notBefore job runs at its time, after an agent restart in between', async () => {
-    const notBefore = Date.now() + 9000;
+    const notBefore = Date.now() + 15_000;
     const f = await file('nb.cfg', 'Config.DeviceInfo.DEVICEINFO.Location = Night shift\n');
-    const q = await fleet(broker, 'autop', DOOR, f, '--once', '--at', new Date(notBefore).toISOString(), '--no-wait', '--job-id', 'nb-1');
+    const q = await fleet(
+      broker,
+      'autop',
+      DOOR,
+      f,
+      '--once',
+      '--at',
+      new Date(notBefore).toISOString(),
+      '--no-wait',
+      '--job-id',
+      'nb-1',
+    );
     assert.equal(q.code, 0, q.out + q.err);
     await door.waitForLog(/"job":"nb-1".*"msg":"cloud: job queued"/);
     await door.stop(); // the agent restarts before the job's time
@@ -111,7 +125,6 @@ describe('cloud jobs, door phone (agent process)', () => {
     assert.equal(r.code, 1);
     assert.match(r.out, /REJECTED this device is a door-phone \(identity\.role\): messages are for indoor monitors/);
   });
-
 });
 
 describe('cloud jobs, reboot (agent in-process, restarted as `portier run` does)', () => {
@@ -124,11 +137,18 @@ describe('cloud jobs, reboot (agent in-process, restarted as `portier run` does)
       await watch.waitForOutput(/watching/);
       const sip = rb.current().ctx.services.sip!;
       const call = sip.dial(monitor.directUri);
-      await until(() => sip.calls().some((c) => c.id === call.id && c.state === 'established'), 'call established', 400);
-      const before = JSON.parse((await fleet(broker, 'devices', '--json')).out).find((d: { id: string }) => d.id === REBOOT);
+      await until(
+        () => sip.calls().some((c) => c.id === call.id && c.state === 'established'),
+        'call established',
+        400,
+      );
+      const before = JSON.parse((await fleet(broker, 'devices', '--json')).out).find(
+        (d: { id: string }) => d.id === REBOOT,
+      );
       const reboot = fleet(broker, 'reboot', REBOOT, '--max-wait', '120', '--timeout', '30');
       await until(
-        async () => /IN_PROGRESS\s+Processing\s+waiting for the call to end/.test((await fleet(broker, 'jobs', REBOOT)).out),
+        async () =>
+          /IN_PROGRESS\s+Processing\s+waiting for the call to end/.test((await fleet(broker, 'jobs', REBOOT)).out),
         'the reboot job waits for the call',
       );
       await new Promise((r) => setTimeout(r, 1500));
@@ -171,7 +191,12 @@ describe('cloud jobs, reboot (agent in-process, restarted as `portier run` does)
 describe('cloud jobs, indoor monitor (agent in-process)', () => {
   let mon: TestAgent;
   before(async () => {
-    mon = await startAgent({ config: { ...cloudConfig(broker, MONITOR), identity: { ...(cloudConfig(broker, MONITOR).identity as object), role: 'indoor-monitor' } } });
+    mon = await startAgent({
+      config: {
+        ...cloudConfig(broker, MONITOR),
+        identity: { ...(cloudConfig(broker, MONITOR).identity as object), role: 'indoor-monitor' },
+      },
+    });
     await until(() => mon.agent.ctx.services.cloud!.status().state === 'online', 'online', 400);
   });
   after(() => mon?.stop());
@@ -179,11 +204,22 @@ describe('cloud jobs, indoor monitor (agent in-process)', () => {
   it('a message is stored in the inbox and emitted on the bus', async () => {
     const got: AgentEvents['message.received'][] = [];
     mon.agent.ctx.bus.on('message.received', (m) => got.push(m));
-    const r = await fleet(broker, 'message', MONITOR, '--title', 'Parcel', '--text', 'A parcel is at the door.\nRoom 3.');
+    const r = await fleet(
+      broker,
+      'message',
+      MONITOR,
+      '--title',
+      'Parcel',
+      '--text',
+      'A parcel is at the door.\nRoom 3.',
+    );
     assert.equal(r.code, 0, r.out + r.err);
     assert.equal(got.length, 1);
     assert.equal(got[0]!.title, 'Parcel');
-    const inbox = (await readFile(join(mon.dataDir, 'inbox', 'messages.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const inbox = (await readFile(join(mon.dataDir, 'inbox', 'messages.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(
       inbox.map((m) => [m.title, m.text, m.read]),
       [['Parcel', 'A parcel is at the door.\nRoom 3.', false]],
@@ -193,7 +229,10 @@ describe('cloud jobs, indoor monitor (agent in-process)', () => {
   it('standing autop commands survive a later provisioning that sets the same key differently, until cleared', async () => {
     const { config, services } = mon.agent.ctx;
     const standing = join(mon.dataDir, 'standing.cfg');
-    await writeFile(standing, 'Config.DoorSetting.RELAY.RelayAName = Front gate\nConfig.DoorSetting.DTMF.Code1 = 123\n');
+    await writeFile(
+      standing,
+      'Config.DoorSetting.RELAY.RelayAName = Front gate\nConfig.DoorSetting.DTMF.Code1 = 123\n',
+    );
     const r = await fleet(broker, 'autop', MONITOR, standing);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /"standing":"kept"/);

@@ -8,7 +8,15 @@ import { after, before, describe, it } from 'node:test';
 import { topics } from '../../agent/cloud/protocol/index.ts';
 import { type Mosquitto, startMosquitto } from '../harness/mosquitto.ts';
 import { stopAll } from '../harness/processes.ts';
-import { type AgentProcess, client, deviceId, fleet, retained, startAgentProcess } from './cloud-support.ts';
+import {
+  type AgentProcess,
+  client,
+  deviceId,
+  fleet,
+  fleetProcess,
+  retained,
+  startAgentProcess,
+} from './cloud-support.ts';
 
 const A = deviceId(0xa1);
 const B = deviceId(0xb2);
@@ -36,7 +44,10 @@ describe('cloud link with a real broker', () => {
     const table = await fleet(broker, 'devices');
     assert.equal(table.code, 0, table.err);
     assert.match(table.out, /^ID\s+NAME\s+LOCATION\s+MODEL\s+ROLE\s+FIRMWARE\s+ONLINE\s+LAST CONNECTED$/m);
-    assert.match(table.out, new RegExp(`^${A}\\s+Door a1\\s+Gate 1\\s+Portier DP1\\s+door-phone\\s+\\S+\\s+yes\\s+20\\d\\d-`, 'm'));
+    assert.match(
+      table.out,
+      new RegExp(`^${A}\\s+Door a1\\s+Gate 1\\s+Portier DP1\\s+door-phone\\s+\\S+\\s+yes\\s+20\\d\\d-`, 'm'),
+    );
     const before = (await devices()).find((d) => d.id === A)!;
     assert.equal(before.state, 'online');
     const op = await client(broker, broker.operator);
@@ -136,7 +147,10 @@ describe('cloud link with a real broker', () => {
     await (await import('node:fs/promises')).writeFile(file, 'Config.DeviceInfo.DEVICEINFO.Location = Away test\n');
     const sent = await fleet(broker, 'autop', A, file, '--once', '--job-id', 'away-1');
     assert.equal(sent.code, 0, sent.out + sent.err);
-    assert.match(sent.out, new RegExp(`device ${A} is offline \\(last connected 20.*\\): job away-1 is QUEUED and runs when it connects`));
+    assert.match(
+      sent.out,
+      new RegExp(`device ${A} is offline \\(last connected 20.*\\): job away-1 is QUEUED and runs when it connects`),
+    );
     const jobs = await fleet(broker, 'jobs', A);
     assert.match(jobs.out, /^away-1\s+QUEUED\s+Pending/m);
     await broker.stop(); // the session and the queued job survive a broker restart
@@ -145,6 +159,50 @@ describe('cloud link with a real broker', () => {
     await a.waitForLog(/"job":"away-1".*"status":"SUCCEEDED"/);
     assert.match((await fleet(broker, 'jobs', A)).out, /^away-1\s+autop\s+SUCCEEDED\s+Executed/m);
     assert.equal(a.logs().filter((l) => l.msg === 'cloud: job started' && l.job === 'away-1').length, 1);
+  });
+
+  it('the remote web session serves the UI through the tunnel (login still applies) and ends at its TTL', async () => {
+    const web = fleetProcess(broker, 'web', A, '--ttl', '12');
+    try {
+      const m = await web.waitForOutput(/remote web for \S+: (http:\/\/127\.0\.0\.1:\d+\/) until (\S+)/, 20_000);
+      const url = m[1]!;
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<!doctype html>/i);
+      const state = await fetch(`${url}api/v1/auth/state`);
+      assert.equal(state.status, 200);
+      assert.equal(((await state.json()) as { success: boolean }).success, true);
+      const denied = await fetch(`${url}api/v1/config`);
+      assert.equal(denied.status, 401, 'the device login applies through the tunnel');
+      const login = await fetch(`${url}api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: url.slice(0, -1) },
+        body: JSON.stringify({ user: 'admin', password: 'not the password' }),
+      });
+      assert.ok([401, 403, 409].includes(login.status), `login refused (${login.status})`);
+      await a.waitForLog(/remote web session opened by the cloud/);
+      await a.waitForLog(/"method":"GET","path":"\/api\/v1\/config","status":401.*remote web request/);
+      const { code } = await web.exited; // at the TTL
+      assert.equal(code, 0, web.output());
+      assert.match(web.output(), /SUCCEEDED the remote web session ended at its TTL/);
+      await a.waitForLog(/"why":"ended at its TTL"/);
+      await assert.rejects(fetch(url), 'the local port is closed');
+      // and the device refuses the session from now on, whoever asks
+      const session = web.output().match(/(web-[a-z0-9]+-[0-9a-f]+) SUCCEEDED/)![1]!;
+      const op = await client(broker, broker.operator);
+      const answer = new Promise<string>((r) => op.on('message', (_t, p) => r(p.toString())));
+      await op.subscribeAsync(topics.webResponses(A, session), { qos: 1 });
+      await op.publishAsync(
+        topics.webRequest(A, session, '99'),
+        JSON.stringify({ method: 'GET', path: '/', headers: {} }),
+        { qos: 1 },
+      );
+      const res = JSON.parse(await answer) as { status: number };
+      assert.equal(res.status, 410);
+      await op.endAsync();
+    } finally {
+      await web.stop();
+    }
   });
 
   it('clear errors: an unknown device, a broker that refuses the credentials', async () => {

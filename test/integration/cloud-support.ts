@@ -112,15 +112,17 @@ export async function startAgentProcess(
 
 export type FleetResult = { code: number; out: string; err: string };
 
-/** Runs `portier fleet ...` as the operator, against `broker`. */
-export async function fleet(broker: Mosquitto, ...args: string[]): Promise<FleetResult> {
-  const env = {
-    ...process.env,
-    PORTIER_FLEET_BROKER: broker.url,
-    PORTIER_FLEET_USERNAME: broker.operator.username,
-    PORTIER_FLEET_PASSWORD: broker.operator.password,
-    PORTIER_FLEET_CA: broker.caFile,
-  };
+/** Runs `portier fleet ...` as the operator, against `broker` (none: as configured by the fleet file). */
+export async function fleet(broker: Mosquitto | undefined, ...args: string[]): Promise<FleetResult> {
+  const env = broker
+    ? {
+        ...process.env,
+        PORTIER_FLEET_BROKER: broker.url,
+        PORTIER_FLEET_USERNAME: broker.operator.username,
+        PORTIER_FLEET_PASSWORD: broker.operator.password,
+        PORTIER_FLEET_CA: broker.caFile,
+      }
+    : process.env;
   try {
     const r = await run(process.execPath, [PORTIER, 'fleet', ...args], { env, cwd: ROOT, timeout: 120_000 });
     return { code: 0, out: r.stdout, err: r.stderr };
@@ -131,7 +133,11 @@ export async function fleet(broker: Mosquitto, ...args: string[]): Promise<Fleet
 }
 
 /** A raw MQTT client on the test broker (the operator's or a device's credentials). */
-export function client(broker: Mosquitto, creds: { username: string; password: string }, clientId?: string): Promise<MqttClient> {
+export function client(
+  broker: Mosquitto,
+  creds: { username: string; password: string },
+  clientId?: string,
+): Promise<MqttClient> {
   return mqtt.connectAsync(broker.url, {
     ...creds,
     ca: broker.ca,
@@ -198,13 +204,21 @@ export type RestartableAgent = {
  * An agent in-process (sim HAL, free ports, 127.0.0.1) whose `restart()` stops it and builds it
  * again from its data dir, as `portier run` does: a reboot job can be followed to its end.
  */
-export async function startRestartableAgent(config: Record<string, unknown>): Promise<RestartableAgent> {
+export async function startRestartableAgent(
+  config: Record<string, unknown>,
+  extra: { devBroker?: boolean } = {},
+): Promise<RestartableAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), 'portier-cloud-agent-'));
   const store = new ConfigStore({ dataDir, clock: new RealClock(), log: silentLogger() });
   await store.load();
   const [rtpPortMin, rtpPortMax] = await freeRtpRange(20);
   await store.apply(
-    { web: { port: await freeTcpPort() }, directIp: { port: await freeSipPort(2) }, sip: { rtpPortMin, rtpPortMax }, ...config },
+    {
+      web: { port: await freeTcpPort() },
+      directIp: { port: await freeSipPort(2) },
+      sip: { rtpPortMin, rtpPortMax },
+      ...config,
+    },
     'test',
   );
   const logs: RestartableAgent['logs'] = [];
@@ -215,7 +229,15 @@ export async function startRestartableAgent(config: Record<string, unknown>): Pr
     },
   });
   const log = pino({ level: 'debug' }, sink);
-  const options = { dataDir, hal: 'sim' as const, dev: true, devMonitor: false, bind: '127.0.0.1', sipAddress: '127.0.0.1' };
+  const options = {
+    dataDir,
+    hal: 'sim' as const,
+    dev: true,
+    devMonitor: false,
+    bind: '127.0.0.1',
+    sipAddress: '127.0.0.1',
+    ...extra,
+  };
   let agent: Agent;
   let restarting: Promise<void> | undefined;
   const r: RestartableAgent = {

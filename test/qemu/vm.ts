@@ -31,6 +31,11 @@ export type VmOptions = {
   append?: string;
   /** Guest TCP ports to forward, by name (default: http = 8080, the agent's web port). */
   forward?: Record<string, number>;
+  /**
+   * Extra options of the user network (`-netdev user,...`), e.g. `tftp=DIR` and
+   * `tftp-server-name=10.0.2.2` (DHCP option 66 and QEMU's built-in TFTP server).
+   */
+  netdev?: string[];
   /** Where the console is written (default test-results/qemu-<time>.log). */
   consoleLog?: string;
   bootTimeoutMs?: number;
@@ -137,7 +142,12 @@ export class DoorPhoneVm {
       ...['-append', `console=ttyS0 quiet loglevel=4 panic=-1 ${opts.append ?? ''}`.trim()],
       ...['-chardev', `socket,id=ctl,path=${sock},server=on,wait=off`],
       ...['-device', 'virtio-serial-pci', '-device', 'virtserialport,chardev=ctl,name=ctl'],
-      ...['-netdev', ['user,id=n0,restrict=on', ...fwd].join(','), '-device', 'virtio-net-pci,netdev=n0'],
+      ...[
+        '-netdev',
+        ['user,id=n0,restrict=on', ...fwd, ...(opts.netdev ?? [])].join(','),
+        '-device',
+        'virtio-net-pci,netdev=n0',
+      ],
     ];
     const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     if (!qemu.pid) throw new Error('qemu-system-x86_64 did not start');

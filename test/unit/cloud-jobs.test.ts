@@ -77,10 +77,11 @@ describe('job runner', () => {
     // nor after a restart of the agent
     const again = rig({ clock: r.clock, disk: true });
     await again.runner.start();
+    assert.deepEqual(again.states('j1'), ['SUCCEEDED'], 'a recent end state is published again at start');
     await again.runner.receive('j1', msg(), false);
     await r.clock.advance(0);
     assert.deepEqual(again.ran, []);
-    assert.deepEqual(again.states('j1'), ['SUCCEEDED'], 'it answers with the state it has');
+    assert.deepEqual(again.states('j1'), ['SUCCEEDED', 'SUCCEEDED'], 'it answers with the state it has');
   });
 
   it('ignores a retained job message', async () => {
@@ -100,7 +101,11 @@ describe('job runner', () => {
       ['unknown', '{"type":"teleport"}', /type: must be one of autop, reboot/],
       ['missing', '{"type":"message","title":"x"}', /text: is required/],
       ['typo', '{"type":"message","title":"x","text":"y","titel":"z"}', /titel: not a field/],
-      ['big', JSON.stringify({ type: 'message', title: 'x', text: 'y'.repeat(70_000) }), /payload: \d+ bytes, at most 65536/],
+      [
+        'big',
+        JSON.stringify({ type: 'message', title: 'x', text: 'y'.repeat(70_000) }),
+        /payload: \d+ bytes, at most 65536/,
+      ],
       ['ctrl', '{"type":"message","title":"x\\u0007","text":"y"}', /title: must be plain text/],
       ['nope', '{"type":"firmware","url":"http://x/fw","version":"2"}', /type: firmware jobs are not supported/],
     ];
@@ -182,6 +187,48 @@ describe('job runner', () => {
     assert.deepEqual(after.ran, []);
     assert.equal(after.states('h').at(-1), 'FAILED');
     assert.match(String(after.published.at(-1)!.status.details), /interrupted/);
+  });
+});
+
+describe('jobs that go on without holding the runner (remote web)', () => {
+  it('a pending job does not block the next; it ends by settle, or by a cancel the handler accepts', async () => {
+    const clock = new FakeClock(T0);
+    const ended: string[] = [];
+    const r = rig({
+      clock,
+      handlers: {
+        'remote-web': {
+          async run(ctx) {
+            await ctx.progress('open', undefined, { session: ctx.id });
+            return 'pending';
+          },
+          cancel: (id) => {
+            ended.push(id);
+            return 'closed by the cloud';
+          },
+        },
+        message: {
+          async run() {
+            return { status: 'SUCCEEDED' };
+          },
+        },
+      },
+    });
+    await r.runner.start();
+    await r.runner.receive('w1', Buffer.from('{"type":"remote-web","ttl":60}'), false);
+    await r.runner.receive('m1', msg(), false);
+    await clock.advance(0);
+    assert.deepEqual(r.states('w1'), ['QUEUED', 'IN_PROGRESS', 'IN_PROGRESS']);
+    assert.equal(r.states('m1').at(-1), 'SUCCEEDED', 'not blocked by the open session');
+    await r.runner.settle('w1', { status: 'SUCCEEDED', details: 'ended at its TTL' });
+    assert.equal(r.states('w1').at(-1), 'SUCCEEDED');
+    await r.runner.receive('w2', Buffer.from('{"type":"remote-web"}'), false);
+    await clock.advance(0);
+    await r.runner.cancel('w2', false);
+    assert.deepEqual(ended, ['w2']);
+    const last = r.published.at(-1)!.status;
+    assert.equal(last.status, 'CANCELED');
+    assert.equal(last.details, 'closed by the cloud');
   });
 });
 

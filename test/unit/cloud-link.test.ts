@@ -109,7 +109,11 @@ describe('cloud link', () => {
     conns[2]!.connect!();
     await clock.advance(0);
     assert.equal(link.status.state, 'online');
-    assert.deepEqual(conns[2]!.subscribed, ['portier/v1/0c1105000001/jobs/+', 'portier/v1/0c1105000001/jobs/+/cancel']);
+    assert.deepEqual(conns[2]!.subscribed, [
+      'portier/v1/0c1105000001/jobs/+',
+      'portier/v1/0c1105000001/jobs/+/cancel',
+      'portier/v1/0c1105000001/web/+/req/+',
+    ]);
     // lost after 5 s: the backoff goes on growing (3rd failure)
     await clock.advance(5000);
     conns[2]!.close!();

@@ -7,6 +7,7 @@ import { configRoutes } from './config.ts';
 import type { RouteContext } from './context.ts';
 import { eventRoutes } from './events.ts';
 import { logRoutes } from './logs.ts';
+import { provisioningRoutes } from './provisioning.ts';
 import { relayRoutes } from './relays.ts';
 import { systemRoutes } from './system.ts';
 import { uiRoutes } from './ui.ts';
@@ -22,6 +23,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext, se
   relayRoutes(app, ctx);
   callRoutes(app, ctx);
   logRoutes(app, ctx);
+  provisioningRoutes(app, ctx);
   eventRoutes(app, ctx, secure);
   await uiRoutes(app, ctx);
 }

@@ -33,7 +33,10 @@ export function autopHandler(deps: {
     if (r.problems.length === 0) return undefined;
     return {
       status: 'REJECTED',
-      details: { error: 'the autop lines have problems; nothing changed', problems: formatAutopProblems(r.problems).split('\n') },
+      details: {
+        error: 'the autop lines have problems; nothing changed',
+        problems: formatAutopProblems(r.problems).split('\n'),
+      },
     };
   };
   return {
@@ -61,7 +64,8 @@ export function autopHandler(deps: {
       }
       const bad = check(text);
       if (bad) return bad;
-      await ctx.commit('applying');
+      // The irreversible part: the config write, all or nothing. Nothing awaits between the cancel
+      // check above and it; a cancel that comes during the write is too late (the job SUCCEEDS).
       const r = readAutop(text, deps.store.get());
       if (!r.config) return check(text) ?? { status: 'FAILED', details: 'the autop lines could not be applied' };
       const change = await deps.store.replace(r.config, 'cloud');

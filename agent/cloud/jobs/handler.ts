@@ -24,10 +24,18 @@ export type JobContext<D extends JobDocument = JobDocument> = {
 export type JobHandler<D extends JobDocument = JobDocument> = {
   /** A reason to refuse the job at once (REJECTED), e.g. a message for a door phone. */
   accept?(doc: D): string | undefined;
-  /** Does the work. `pending` = the job finishes after a restart (see `resume`). */
+  /**
+   * Does the work. `pending` = the job goes on without holding the runner: it finishes after a
+   * restart (see `resume`), or when the handler calls `JobRunner.settle`.
+   */
   run(ctx: JobContext<D>): Promise<JobOutcome | 'pending'>;
   /** A job found IN_PROGRESS at start; without it, such a job FAILED (the agent stopped during it). */
   resume?(rec: JobRecord): JobOutcome;
+  /**
+   * A cancel of a job whose `run` returned `pending` and that is still going on (a remote web
+   * session): ends it and says how; the runner then marks it CANCELED.
+   */
+  cancel?(id: string): string | undefined;
 };
 
 export type JobHandlers = { [T in JobDocument['type']]?: JobHandler<Extract<JobDocument, { type: T }>> };

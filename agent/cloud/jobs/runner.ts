@@ -8,13 +8,7 @@
  * time wait instead of being judged against 1970.
  */
 import { type Clock, errorMessage, type Logger, type TimerHandle } from '../../../core/index.ts';
-import {
-  type JobDocument,
-  type JobState,
-  type JobStatus,
-  isTerminal,
-  parseJob,
-} from '../protocol/index.ts';
+import { isTerminal, type JobDocument, type JobState, type JobStatus, parseJob } from '../protocol/index.ts';
 import type { JobContext, JobHandler, JobHandlers, JobOutcome } from './handler.ts';
 import type { JobRecord, JobStore } from './store.ts';
 
@@ -23,6 +17,8 @@ export const CLOCK_SANE_AFTER = Date.UTC(2025, 0, 1);
 /** The longest timer the runner sets; a due time further away is checked again then (clock jumps). */
 const MAX_WAIT_MS = 60 * 60 * 1000;
 const UNSET_CLOCK_RECHECK_MS = 60 * 1000;
+/** Finished jobs whose status is published again at start. */
+const REPUBLISH_WITHIN_MS = 24 * 3600 * 1000;
 
 export type JobUpdate = { id: string; type?: string; status: JobState; step?: string; progress?: number };
 
@@ -54,7 +50,11 @@ export class JobRunner {
   /** Loads the store and takes up every job not over: queued ones wait again, interrupted ones end. */
   async start(): Promise<void> {
     await this.#deps.store.load();
+    const now = this.#deps.clock.now();
     for (const rec of this.#deps.store.all()) {
+      // a status published just before a stop may not have left: say it again (retained, idempotent)
+      if (isTerminal(rec.status) && now >= CLOCK_SANE_AFTER && now - rec.updatedAt < REPUBLISH_WITHIN_MS)
+        this.#publish(rec);
       if (rec.status === 'QUEUED') {
         this.#publish(rec);
         this.#schedule(rec);
@@ -126,6 +126,12 @@ export class JobRunner {
       this.#publish(rec);
       return;
     }
+    const ended =
+      rec.status === 'IN_PROGRESS' && this.#running !== id ? this.#handler(rec.type)?.cancel?.(id) : undefined;
+    if (ended) {
+      await this.#finish(rec, { status: 'CANCELED', details: ended });
+      return;
+    }
     if (rec.status === 'QUEUED' && this.#running !== id) {
       this.#deps.clock.clearTimeout(this.#timers.get(id));
       this.#timers.delete(id);
@@ -133,6 +139,19 @@ export class JobRunner {
       return;
     }
     this.#cancelled.add(id); // the handler sees it before its irreversible part
+  }
+
+  /** Ends a job whose handler returned `pending` (e.g. a remote web session at its TTL). */
+  async settle(id: string, outcome: JobOutcome): Promise<void> {
+    const rec = this.#deps.store.get(id);
+    if (rec?.status === 'IN_PROGRESS') await this.#finish(rec, outcome);
+  }
+
+  /** Reports a step of a job whose handler returned `pending`. */
+  async note(id: string, step: string, details?: JobRecord['details']): Promise<void> {
+    const rec = this.#deps.store.get(id);
+    if (rec?.status === 'IN_PROGRESS')
+      await this.#update(rec, { status: 'IN_PROGRESS', step, ...(details ? { details } : {}) });
   }
 
   #schedule(rec: JobRecord): void {
@@ -161,7 +180,7 @@ export class JobRunner {
   async #run(id: string): Promise<void> {
     const { store, log } = this.#deps;
     const rec = store.get(id);
-    if (!rec || rec.status !== 'QUEUED' || this.#stopped) return;
+    if (rec?.status !== 'QUEUED' || this.#stopped) return;
     const doc = rec.doc!;
     if (this.#expired(doc)) return this.#finish(rec, { status: 'TIMED_OUT', details: `expired at ${doc.expiresAt}` });
     const handler = this.#handler(doc.type)!;

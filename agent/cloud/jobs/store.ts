@@ -27,7 +27,10 @@ export type JobRecord = {
 type File = { version: 1; jobs: JobRecord[] };
 
 /** How the store reads and writes its file (a memory one in unit tests). */
-export type StoreIo = { read(file: string): Promise<string | undefined>; write(file: string, text: string): Promise<void> };
+export type StoreIo = {
+  read(file: string): Promise<string | undefined>;
+  write(file: string, text: string): Promise<void>;
+};
 
 export const fileIo: StoreIo = {
   async read(file) {

@@ -1,7 +1,7 @@
 /**
  * Job types that are part of the protocol but not installed on this device yet: they are refused
  * at receipt with the reason, so the cloud knows at once. The firmware issue (14) plugs its
- * installer in as the `firmware` handler; remote web access is designed in docs/cloud-protocol.md.
+ * installer in as the `firmware` handler.
  */
 import type { JobHandler } from './handler.ts';
 
@@ -16,4 +16,3 @@ export function unsupportedHandler(reason: string): JobHandler {
 
 export const FIRMWARE_NOT_YET =
   'firmware updates are not installed on this device yet (they come with the firmware update issue); nothing was downloaded';
-export const REMOTE_WEB_NOT_YET = 'remote-web is not yet supported by this device';

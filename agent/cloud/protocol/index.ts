@@ -3,8 +3,9 @@
  * payload. The agent's cloud link and the operator tool (fleet/) both import this entry; it imports
  * nothing but zod, so the operator side shares the protocol without depending on the agent.
  */
-export { type CloudEvent, cloudEvent, EVENT_TYPES, type EventType } from './event.ts';
+
 export { type DeviceStatus, deviceStatus } from './device-status.ts';
+export { type CloudEvent, cloudEvent, EVENT_TYPES, type EventType } from './event.ts';
 export {
   type AutopJob,
   autopJob,
@@ -24,7 +25,24 @@ export {
   type RebootJob,
   type RemoteWebJob,
 } from './job.ts';
-export { cloudView, isTerminal, JOB_STATES, type JobState, type JobStatus, jobStatus, TERMINAL_STATES } from './job-status.ts';
+export {
+  cloudView,
+  isTerminal,
+  JOB_STATES,
+  type JobState,
+  type JobStatus,
+  jobStatus,
+  TERMINAL_STATES,
+} from './job-status.ts';
+export {
+  MAX_TUNNEL_BODY,
+  REMOTE_WEB_TTL_DEFAULT,
+  type RemoteWebOpen,
+  type TunnelRequest,
+  type TunnelResponse,
+  tunnelRequest,
+  tunnelResponse,
+} from './remote-web.ts';
 export {
   DEVICE_ID,
   deviceIdFromMac,

@@ -4,7 +4,15 @@
  */
 import { z } from 'zod';
 
-export const JOB_STATES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELED', 'TIMED_OUT'] as const;
+export const JOB_STATES = [
+  'QUEUED',
+  'IN_PROGRESS',
+  'SUCCEEDED',
+  'FAILED',
+  'REJECTED',
+  'CANCELED',
+  'TIMED_OUT',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 /** A job in one of these states is over: nothing more will happen to it. */

@@ -13,14 +13,28 @@ export const REBOOT_MAX_WAIT_DEFAULT = 300;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T03:00:00Z' });
 const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (SHA-256)' });
-const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).max(2048);
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' })
+  .max(2048);
 /** Plain text: no control characters but new lines. */
 const plain = (max: number) =>
   z
     .string({ error: 'must be text' })
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `must be at most ${max} characters` })
-    .refine((v) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(v), { error: 'must be plain text (no control characters)' });
+    .refine((v) => !hasControlChars(v), {
+      error: 'must be plain text (no control characters)',
+    });
+
+/** Control characters other than the new line (they would break displays and logs). */
+function hasControlChars(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x0a) || c === 0x7f) return true;
+  }
+  return false;
+}
 
 const timing = { notBefore: isoTime.optional(), expiresAt: isoTime.optional() };
 
@@ -67,8 +81,8 @@ export const firmwareJob = z.strictObject({
 
 export const remoteWebJob = z.strictObject({
   type: z.literal('remote-web'),
-  /** Seconds the session may last. */
-  ttl: z.number().int().min(60).max(3600).optional(),
+  /** Seconds the session lasts (default 900). */
+  ttl: z.number().int().min(10).max(3600).optional(),
   ...timing,
 });
 
@@ -76,8 +90,7 @@ export const JOB_TYPES = ['autop', 'reboot', 'message', 'firmware', 'remote-web'
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const jobDocument = z.discriminatedUnion('type', [autopJob, rebootJob, messageJob, firmwareJob, remoteWebJob], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? `must be one of ${JOB_TYPES.join(', ')}` : undefined,
+  error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${JOB_TYPES.join(', ')}` : undefined),
 });
 
 export type AutopJob = z.infer<typeof autopJob>;

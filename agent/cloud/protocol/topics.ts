@@ -29,8 +29,17 @@ export const topics = {
   jobCancel: (id: string, jobId: string) => `${TOPIC_ROOT}/${id}/jobs/${jobId}/cancel`,
   /** Device to cloud, retained, QoS 1: the state of a job. */
   jobStatus: (id: string, jobId: string) => `${TOPIC_ROOT}/${id}/jobs/${jobId}/status`,
-  /** What a device subscribes to: its jobs and their cancels. */
-  deviceSubscriptions: (id: string) => [`${TOPIC_ROOT}/${id}/jobs/+`, `${TOPIC_ROOT}/${id}/jobs/+/cancel`],
+  /** Remote web (tunnel over MQTT, not retained): a request of the installer's browser ... */
+  webRequest: (id: string, session: string, n: string) => `${TOPIC_ROOT}/${id}/web/${session}/req/${n}`,
+  /** ... and the device's answer. */
+  webResponse: (id: string, session: string, n: string) => `${TOPIC_ROOT}/${id}/web/${session}/res/${n}`,
+  webResponses: (id: string, session: string) => `${TOPIC_ROOT}/${id}/web/${session}/res/+`,
+  /** What a device subscribes to: its jobs, their cancels, and remote web requests. */
+  deviceSubscriptions: (id: string) => [
+    `${TOPIC_ROOT}/${id}/jobs/+`,
+    `${TOPIC_ROOT}/${id}/jobs/+/cancel`,
+    `${TOPIC_ROOT}/${id}/web/+/req/+`,
+  ],
   /** Every device's status (the operator's device list). */
   allStatus: () => `${TOPIC_ROOT}/+/status`,
   allEvents: (id = '+') => `${TOPIC_ROOT}/${id}/events/#`,
@@ -42,7 +51,9 @@ export type ParsedTopic =
   | { kind: 'event'; device: string; type: string }
   | { kind: 'job'; device: string; jobId: string }
   | { kind: 'job-cancel'; device: string; jobId: string }
-  | { kind: 'job-status'; device: string; jobId: string };
+  | { kind: 'job-status'; device: string; jobId: string }
+  | { kind: 'web-request'; device: string; session: string; n: string }
+  | { kind: 'web-response'; device: string; session: string; n: string };
 
 /** Reads a topic of the protocol; undefined when it is not one. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
@@ -52,6 +63,15 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (!DEVICE_ID.test(device)) return undefined;
   const rest = parts.slice(3);
   if (rest.length === 1 && rest[0] === 'status') return { kind: 'status', device };
+  if (
+    rest[0] === 'web' &&
+    rest.length === 4 &&
+    JOB_ID.test(rest[1] ?? '') &&
+    /^[A-Za-z0-9_-]{1,32}$/.test(rest[3] ?? '')
+  ) {
+    if (rest[2] === 'req') return { kind: 'web-request', device, session: rest[1]!, n: rest[3]! };
+    if (rest[2] === 'res') return { kind: 'web-response', device, session: rest[1]!, n: rest[3]! };
+  }
   if (rest[0] === 'events' && rest.length === 2 && rest[1]) return { kind: 'event', device, type: rest[1] };
   if (rest[0] !== 'jobs' || !rest[1] || !JOB_ID.test(rest[1])) return undefined;
   const jobId = rest[1];

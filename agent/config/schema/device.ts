@@ -2,7 +2,6 @@
 import { bool, choice, int, section, text } from './fields.ts';
 
 /** What brings the settings that are not in effect yet (hidden in the web UI: see `planned`). */
-const AUTOP_SERVER = 'auto-provisioning from a server (issue 12)';
 const FIRMWARE = 'firmware updates (issue 14)';
 const NOT_PLANNED = 'not planned yet';
 
@@ -142,13 +141,11 @@ export const cloud = section(
       title: 'Autop server URL',
       description: 'Where provisioning files are fetched: the common file, then <MAC>.cfg.',
       autop: 'Config.Autoprovision.SERVER.Url',
-      planned: AUTOP_SERVER,
       format: 'url',
     }),
     autopMode: choice(['power-on', 'repeatedly', 'power-on-repeatedly', 'hourly'], 'power-on', {
       title: 'Autop mode',
       autop: 'Config.Autoprovision.MODE.Mode',
-      planned: AUTOP_SERVER,
       codes: ['0', '1', '2', '3'],
     }),
     firmwareUrl: text('', {
@@ -163,8 +160,48 @@ export const cloud = section(
       title: 'Autop interval',
       description: 'Time between provisioning checks in repeated mode.',
       autop: 'Config.Autoprovision.MODE.Interval',
-      planned: AUTOP_SERVER,
       unit: 'min',
+    }),
+    autopPowerOnJitter: int(30, 0, 600, {
+      title: 'Autop power-on jitter',
+      description: 'The power-on check waits a random delay up to this, so a fleet does not hit the server at once.',
+      autop: 'Config.Autoprovision.MODE.PowerOnJitter',
+      unit: 's',
+    }),
+    autopJitter: int(5, 0, 120, {
+      title: 'Autop jitter',
+      description: 'Each repeated check waits a random delay up to this on top of the interval.',
+      autop: 'Config.Autoprovision.MODE.Jitter',
+      unit: 'min',
+    }),
+    autopUsername: text('', {
+      title: 'Autop username',
+      description: 'For FTP (and HTTP Basic) when the URL carries none.',
+      autop: 'Config.Autoprovision.SERVER.Username',
+      max: 128,
+    }),
+    autopPassword: text('', {
+      title: 'Autop password',
+      autop: 'Config.Autoprovision.SERVER.Password',
+      format: 'secret',
+      max: 128,
+    }),
+    autopCaFile: text('', {
+      title: 'Autop CA certificate file',
+      description: 'PEM file of a private CA for an https:// autop server; empty = the system store.',
+      autop: 'Config.Autoprovision.SERVER.CaFile',
+      max: 255,
+    }),
+    autopDhcp: bool(true, {
+      title: 'Autop URL from DHCP',
+      description: 'When the autop server URL is empty: use DHCP option 66 (TFTP server) or 43 (URL).',
+      autop: 'Config.Autoprovision.DHCP.Enable',
+    }),
+    autopPnp: bool(false, {
+      title: 'Autop URL from SIP PnP',
+      description:
+        'When no other source gives a URL: ask by SIP PnP (SUBSCRIBE to 224.0.1.75:5060, Event ua-profile); off by default.',
+      autop: 'Config.Autoprovision.PNP.Enable',
     }),
   },
   'Cloud',

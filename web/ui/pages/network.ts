@@ -1,12 +1,14 @@
 /**
  * Network, cloud and provisioning: device identity, web server (HTTP/HTTPS), direct IP, SIP
- * network, the cloud link; export the config as an autop file, import one. Settings not in effect
- * yet (`planned` in the schema, e.g. the autop server's) are not shown.
+ * network, the cloud link, auto-provisioning from a server (its settings, last runs, "Run now");
+ * export the config as an autop file, import one. Settings not in effect yet (`planned` in the
+ * schema) are not shown.
  */
 import { SchemaForm } from '../form/schema-form.ts';
 import { ApiFailure, api, type Problem } from '../lib/api.ts';
 import { fill, h, toast } from '../lib/dom.ts';
 import { secretsExport } from './autop-export.ts';
+import { AUTOP_KEYS, autopServerStatus } from './autop-server.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
 type ImportResult = { applied: number; skipped: number; problems: Problem[]; changed: string[] };
@@ -73,7 +75,7 @@ export const networkPage: Page = {
   title: 'Network & Cloud',
   render(ctx) {
     const f = new SchemaForm(ctx.schema, ctx.config, ctx.setConfig);
-    const cloud = f.fieldsOf(['cloud']);
+    const cloud = f.fieldsOf(['cloud'], AUTOP_KEYS);
     const form = h(
       'form',
       { novalidate: true, class: 'settings', 'aria-label': 'Network and cloud settings' },
@@ -86,6 +88,12 @@ export const networkPage: Page = {
       card('Direct IP', ...f.fieldsOf(['directIp'])),
       card('SIP network', ...f.fieldsOf(['sip'])),
       cloud.length ? card('Cloud', ...cloud) : null,
+      card(
+        'Auto-provisioning',
+        note('The common file, then <MAC>.cfg, fetched from the server at the times of the mode; only when idle.'),
+        ...AUTOP_KEYS.map((k) => f.field(['cloud', k])),
+        autopServerStatus(),
+      ),
       f.actions(),
     );
     const reload = async () => {
