@@ -15,7 +15,7 @@ import { provisioningPart } from './parts/provisioning.ts';
 import { sipPart } from './parts/sip.ts';
 import { webPart } from './parts/web.ts';
 
-/** The parts of the agent, in start order. */
+/** The parts of the agent, in the order they are built: each may use the services of those before it. */
 const PARTS: Part[] = [
   halPart,
   sipPart,
@@ -28,6 +28,13 @@ const PARTS: Part[] = [
   provisioningPart,
   devMonitorPart,
 ];
+
+/**
+ * Parts whose modules only listen to the bus start first, the others then in build order: what the
+ * HAL or the SIP engine reports while the agent starts (an exit button pressed, a call coming in)
+ * is never lost. They stop in reverse, so the logs still record the calls that end at a stop.
+ */
+const LISTENERS: ReadonlySet<Part> = new Set([doorPart, logsPart, featuresPart]);
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 
@@ -54,7 +61,9 @@ export async function createAgent(
   const host = new ModuleHost(log);
   const restart = deps.onRestart ?? (() => log.warn('restart requested, but this agent cannot restart itself'));
   const ctx: AgentContext = { options, config, bus, clock, log, services: { modules: () => host.states() }, restart };
-  for (const part of PARTS) host.add(...part(ctx));
+  const built = PARTS.map((part) => ({ part, modules: part(ctx) }));
+  for (const b of built) if (LISTENERS.has(b.part)) host.add(...b.modules);
+  for (const b of built) if (!LISTENERS.has(b.part)) host.add(...b.modules);
   let unwatch: (() => void) | undefined;
   return {
     ctx,

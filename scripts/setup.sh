@@ -18,7 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # A package that starts a system service on install (kamailio, mosquitto) must not keep
   # ports busy: tests start their own instances on free ports.
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  for svc in kamailio mosquitto; do
+  for svc in kamailio mosquitto tftpd-hpa; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
       $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
     fi
