@@ -2,11 +2,13 @@
  * One run of the baresip process: spawned on its config dir, its output kept (the last lines, for
  * error messages) and logged (its warnings and errors at warn, e.g. why a call was refused: `ua: SDP
  * offer AF not available`; the rest at trace), stopped politely then firmly: `quit` is sent by the
- * engine, then SIGTERM, then SIGKILL. baresip 1.0.0 flushes each log line even into a pipe
+ * engine, then SIGTERM, then SIGKILL. At most 20 warnings are logged in 10 s (a flood of malformed SIP
+ * makes one each: log-budget.ts). baresip 1.0.0 flushes each log line even into a pipe
  * (measured: lines arrive as they are printed; no `stdbuf` needed).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Clock, Logger } from '../../core/index.ts';
+import { LogBudget } from './log-budget.ts';
 import { type OutputLine, OutputLines } from './output.ts';
 import type { SipTrace } from './sip-trace.ts';
 
@@ -33,11 +35,15 @@ export class BaresipProcess {
     const trace = opts.sipTrace;
     const args = trace ? ['-s', '-f', opts.dir] : ['-f', opts.dir];
     this.#child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const budget = new LogBudget(opts.clock);
     const onLine = ({ text, warning }: OutputLine) => {
       this.#tail.push(text);
       if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-      if (warning) opts.log.warn({ baresip: text }, `baresip: ${text.trim()}`);
-      else opts.log.trace({ baresip: text }, 'baresip output');
+      if (!warning) return opts.log.trace({ baresip: text }, 'baresip output');
+      const dropped = budget.take();
+      if (dropped === undefined) return;
+      const before = dropped ? ` (${dropped} earlier warning(s) of baresip not logged: too many)` : '';
+      opts.log.warn({ baresip: text, ...(dropped ? { dropped } : {}) }, `baresip: ${text.trim()}${before}`);
     };
     const out = new OutputLines();
     const err = new OutputLines();

@@ -155,6 +155,10 @@ describe('the door scanned and fed malformed SIP', () => {
       });
       await assertUp('the malformed burst');
       assert.equal(engineOf(door).pid ?? pid, engineOf(door).pid, 'baresip running');
+      // baresip warns about each malformed message: the log gets a bounded number of them (20 in 10 s).
+      const warned = door.logs.filter((l) => l.level === 40 && l.msg.startsWith('baresip:')).length;
+      assert.ok(warned > 0, 'the burst made baresip warn');
+      assert.ok(warned <= 40, `${warned} baresip warnings logged for a burst of ${burst.length} messages`);
     } finally {
       raw.close();
     }
