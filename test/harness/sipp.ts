@@ -53,11 +53,14 @@ export type SippResult = {
 };
 
 /**
- * A UAC scenario that takes either outcome: 200 (ACK, holds `holdMs`, BYE) or 486 (ACK). Any
+ * A UAC scenario that takes either outcome: 200 (ACK, plays `playPcap` if given, holds `holdMs`,
+ * BYE) or 486 (ACK). Any
  * other final response makes the call fail (counted in `failed`, still seen in `responses`).
  */
-export function uacScenario(opts: { holdMs?: number } = {}): { xml: string } {
+export function uacScenario(opts: { holdMs?: number; playPcap?: string } = {}): { xml: string } {
   const hold = opts.holdMs ?? 200;
+  // RTP from a pcap (e.g. sip-tester's dtmf_2833_*.pcap), sent from the media port once the call is up.
+  const play = opts.playPcap ? `<nop><action><exec play_pcap_audio="${opts.playPcap}"/></action></nop>` : '';
   const msg = (text: string) => `<![CDATA[\n${text.trim()}\n\n]]>`;
   const xml = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -104,6 +107,7 @@ Max-Forwards: 70
 Content-Length: 0
 `)}
   </send>
+  ${play}
   <pause milliseconds="${hold}"/>
   <send retrans="500">
     ${msg(`

@@ -8,15 +8,12 @@
  *     UDP sender: the door code opens relay A (caller on the allow-list).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RelayChanged } from '../../hal/types.ts';
 import { startAgent, type TestAgent, until } from '../harness/agent.ts';
 import { startEngine, type TestEngine } from '../harness/engine.ts';
-import { freeRtpRange, freeSipPort } from '../harness/ports.ts';
-import { startProcess, stopAll } from '../harness/processes.ts';
+import { stopAll } from '../harness/processes.ts';
+import { runSipp, uacScenario } from '../harness/sipp.ts';
 import { UdpCaller } from '../harness/udp-caller.ts';
 
 const PCAPS = '/usr/share/sip-tester';
@@ -81,11 +78,9 @@ describe('short DTMF reaches the engine', () => {
 
 describe('short DTMF opens the door', () => {
   let door: TestAgent;
-  let work: string;
   let doorUri: string;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'portier-dtmf-'));
     door = await startAgent({
       dev: false,
       config: {
@@ -104,7 +99,6 @@ describe('short DTMF opens the door', () => {
   after(async () => {
     await door?.stop();
     await stopAll();
-    await rm(work, { recursive: true, force: true });
   });
 
   const relayOn = () =>
@@ -144,99 +138,17 @@ describe('short DTMF opens the door', () => {
   });
 
   it('sipp playing sip-tester’s dtmf_2833_pound.pcap opens the door', async () => {
-    const scenario = join(work, 'dtmf-pound.xml');
-    await writeFile(scenario, sippScenario(`${PCAPS}/dtmf_2833_pound.pcap`));
-    const port = await freeSipPort(1);
-    const [mediaPort] = await freeRtpRange(4);
     const on = relayOn();
-    const host = doorUri.replace(/^sip:portier@/, '');
-    const sipp = startProcess(
-      'sipp',
-      'sipp',
-      ['-sf', scenario, '-s', 'portier', '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort)].concat([
-        '-m',
-        '1',
-        '-nostdin',
-        '-trace_err',
-        '-error_file',
-        join(work, 'sipp-errors.log'),
-        host,
-      ]),
-      { cwd: work },
-    );
+    const sipp = runSipp({
+      name: 'dtmf-pound',
+      target: doorUri.replace(/^sip:portier@/, ''),
+      service: 'portier',
+      scenario: uacScenario({ playPcap: `${PCAPS}/dtmf_2833_pound.pcap`, holdMs: 1500 }),
+    });
     assert.equal((await on).on, true);
-    const exit = await sipp.exited;
-    assert.equal(exit.code, 0, `sipp failed:\n${sipp.output().slice(-2000)}`);
+    const r = await sipp;
+    assert.deepEqual([r.finals, r.failed], [{ 200: 1 }, 0], `sipp failed:\n${r.output.slice(-2000)}`);
     await relayOff();
     await noCall();
   });
 });
-
-/** A sipp UAC: INVITE with PCMU + telephone-event/101, ACK, the pcap played as its RTP, BYE. */
-function sippScenario(pcap: string): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="dtmf from a pcap">
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:sipp@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      [last_To:]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: <sip:sipp@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <nop>
-    <action>
-      <exec play_pcap_audio="${pcap}"/>
-    </action>
-  </nop>
-  <pause milliseconds="1500"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      [last_To:]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: <sip:sipp@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="200"/>
-</scenario>
-`;
-}
