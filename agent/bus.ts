@@ -8,6 +8,7 @@ import type { CallInfo, Registration, SipEvents } from '../sip/engine.ts';
 import type { CloudEvents } from './cloud/bus-events.ts';
 import type { ConfigChange } from './config/index.ts';
 import type { DoorOpened } from './door/door.ts';
+import type { MonitorEvents } from './monitor/events.ts';
 
 export type AgentEvents = {
   'config.changed': ConfigChange;
@@ -51,6 +52,11 @@ export type AgentEvents = {
   'cloud.link': CloudEvents['cloud.link'];
   'cloud.job': CloudEvents['cloud.job'];
   'message.received': CloudEvents['message.received'];
+  // Indoor monitor (agent/monitor): door calls ringing, their states, openings, messages read
+  'monitor.ringing': MonitorEvents['monitor.ringing'];
+  'monitor.call': MonitorEvents['monitor.call'];
+  'monitor.opened': MonitorEvents['monitor.opened'];
+  'message.read': MonitorEvents['message.read'];
   'agent.started': { at: number };
   'agent.stopping': { at: number };
 };

@@ -19,9 +19,11 @@ import { runAgent } from './main.ts';
 
 const USAGE = `usage: portier <command> [--data-dir DIR]
 
-  run [--hal sim|gpiod] [--dev [--no-monitor] [--no-broker]] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
+  run [--hal sim|gpiod] [--dev [--no-monitor|--auto-monitor] [--no-broker]] [--bind ADDR] [--sip-address ADDR] [--log-level L] [--pretty]
                                     run the agent (--dev: development run on 127.0.0.1 with a
-                                    local indoor monitor on port 5070, unless --no-monitor, and a
+                                    local indoor monitor, a second Portier agent (web 8081, SIP
+                                    5070), unless --no-monitor; --auto-monitor: an automatic one
+                                    that answers and sends the door code instead; and a
                                     local MQTT broker on port 18830, unless --no-broker;
                                     --bind: address of the web UI/API; --sip-address: address of
                                     the SIP engine; both default 0.0.0.0, 127.0.0.1 with --dev)
@@ -48,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       hal: { type: 'string' },
       dev: { type: 'boolean' },
       'no-monitor': { type: 'boolean' },
+      'auto-monitor': { type: 'boolean' },
       'no-broker': { type: 'boolean' },
       bind: { type: 'string' },
       'sip-address': { type: 'string' },
@@ -75,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
           dataDir,
           hal,
           dev: values.dev ?? false,
-          devMonitor: (values.dev ?? false) && !values['no-monitor'],
+          devMonitor: values.dev && !values['no-monitor'] ? (values['auto-monitor'] ? 'auto' : 'portier') : false,
           devBroker: (values.dev ?? false) && !values['no-broker'],
           ...(values.bind ? { bind: values.bind } : {}),
           ...(values['sip-address'] ? { sipAddress: values['sip-address'] } : {}),

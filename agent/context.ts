@@ -6,7 +6,10 @@ import type { Bus } from './bus.ts';
 import type { CloudService } from './cloud/index.ts';
 import type { ConfigStore } from './config/index.ts';
 import type { DoorService } from './door/door.ts';
+import type { FirmwareService } from './firmware/index.ts';
+import type { HomeAssistantStatus } from './integrations/index.ts';
 import type { CallLogEntry, DoorLogEntry, EventLog } from './logs/index.ts';
+import type { MonitorService } from './monitor/index.ts';
 import type { ProvisioningService } from './provisioning/index.ts';
 
 export type RunOptions = {
@@ -15,8 +18,11 @@ export type RunOptions = {
   hal: 'sim' | 'gpiod';
   /** Development run: extra conveniences (simulated inputs in the UI, setup code in the log). */
   dev: boolean;
-  /** Dev run: start a local baresip indoor monitor that answers and sends the door code. */
-  devMonitor?: boolean;
+  /**
+   * Dev run's indoor monitor: `portier` a second Portier agent in the monitor role (web 8081, SIP 5070);
+   * `auto` (or true) a bare SIP engine that answers and sends the door code (unattended demos, tests).
+   */
+  devMonitor?: boolean | 'portier' | 'auto';
   /** Dev run: start a local mosquitto on 127.0.0.1 and connect the cloud link to it. */
   devBroker?: boolean;
   /** Address the web UI and API bind to; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
@@ -38,8 +44,14 @@ export type AgentServices = {
   doorLog: EventLog<DoorLogEntry>;
   /** The cloud link: its state, and the hook auto-provisioning calls after each server provisioning. */
   cloud: CloudService;
+  /** Firmware updates (RAUC, A/B slots): status, an update now. */
+  firmware: FirmwareService;
   /** Auto-provisioning from a server: its runs, and a run now. */
   provisioning: ProvisioningService;
+  /** Home Assistant over MQTT discovery: the state of its connection. */
+  homeAssistant: { status(): HomeAssistantStatus };
+  /** The indoor monitor (identity.role = indoor-monitor only). */
+  monitor: MonitorService;
   /** Module states, for the status page. */
   modules: () => Record<string, { state: string; error?: string }>;
 };

@@ -9,8 +9,11 @@ import { featuresPart } from './features/index.ts';
 import { cloudPart } from './parts/cloud.ts';
 import { devBrokerPart } from './parts/dev-broker.ts';
 import { devMonitorPart } from './parts/dev-monitor.ts';
+import { firmwarePart } from './parts/firmware.ts';
 import { halPart } from './parts/hal.ts';
+import { homeAssistantPart } from './parts/home-assistant.ts';
 import { logsPart } from './parts/logs.ts';
+import { monitorPart } from './parts/monitor.ts';
 import { provisioningPart } from './parts/provisioning.ts';
 import { sipPart } from './parts/sip.ts';
 import { webPart } from './parts/web.ts';
@@ -22,9 +25,12 @@ const PARTS: Part[] = [
   doorPart,
   logsPart,
   featuresPart,
+  monitorPart,
   webPart,
+  firmwarePart,
   devBrokerPart,
   cloudPart,
+  homeAssistantPart,
   provisioningPart,
   devMonitorPart,
 ];
@@ -34,7 +40,7 @@ const PARTS: Part[] = [
  * HAL or the SIP engine reports while the agent starts (an exit button pressed, a call coming in)
  * is never lost. They stop in reverse, so the logs still record the calls that end at a stop.
  */
-const LISTENERS: ReadonlySet<Part> = new Set([doorPart, logsPart, featuresPart]);
+const LISTENERS: ReadonlySet<Part> = new Set([doorPart, logsPart, featuresPart, monitorPart]);
 
 export type Agent = { ctx: AgentContext; host: ModuleHost; start(): Promise<void>; stop(): Promise<void> };
 

@@ -83,6 +83,10 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
       err instanceof ApiError ? err : fromFastifyError(err as { statusCode?: number; code?: string; message: string });
     if (api.status >= 500) log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'request failed');
     if (typeof api.details.retryAfter === 'number') reply.header('retry-after', String(api.details.retryAfter));
+    if (api.status === 401) {
+      const challenges = ctx.apiUsers.challenges(api.details.stale === true); // Basic/Digest API users (2N style)
+      if (challenges.length) reply.header('www-authenticate', challenges);
+    }
     reply.status(api.status).send(errorBody(api));
   });
 

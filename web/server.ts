@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, type Module } from '../core/index.ts';
 import { buildApp, buildRedirectApp, type RouteInfo, routesOf } from './app.ts';
-import { CredentialStore, LoginLimiter, SessionStore } from './auth/index.ts';
+import { ApiUserStore, CredentialStore, LoginLimiter, SessionStore } from './auth/index.ts';
 import type { WebDeps } from './deps.ts';
 import { EventFeed, Subscriptions } from './events/index.ts';
 import type { RouteContext } from './routes/index.ts';
@@ -25,6 +25,7 @@ function routeContext(deps: WebDeps, certificate: RouteContext['certificate']): 
     deps,
     credentials: new CredentialStore({ dataDir: deps.dataDir, clock: deps.clock }),
     sessions: new SessionStore({ dataDir: deps.dataDir, clock: deps.clock }),
+    apiUsers: new ApiUserStore({ dataDir: deps.dataDir, clock: deps.clock }),
     limiter: new LoginLimiter({ clock: deps.clock, dataDir: deps.dataDir }),
     feed,
     subscriptions: new Subscriptions({ feed, clock: deps.clock }),
@@ -71,8 +72,8 @@ export class WebServer implements Module {
 
   async start(): Promise<void> {
     this.#stopped = false;
-    const { credentials, sessions, limiter, feed, subscriptions } = this.#ctx;
-    await Promise.all([credentials.load(), sessions.load()]);
+    const { credentials, sessions, limiter, feed, subscriptions, apiUsers } = this.#ctx;
+    await Promise.all([credentials.load(), sessions.load(), apiUsers.load()]);
     // An unreadable lockout file must not keep the admin out: start afresh, and say so.
     await limiter
       .load()

@@ -32,11 +32,11 @@ export const mqttConnector: Connector = (s, will) => {
   const tls = s.connectType === 'tcp' ? {} : { ca: s.ca, cert: s.cert, key: s.key, rejectUnauthorized: true };
   const client = mqtt.connect(s.url, {
     protocolVersion: 5,
-    clientId: s.deviceId,
+    clientId: s.clientId ?? s.deviceId,
     username: s.username,
     password: s.password,
-    clean: false,
-    properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
+    clean: s.cleanStart ?? false,
+    ...(s.cleanStart ? {} : { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } }),
     keepalive: KEEPALIVE_S,
     reconnectPeriod: 0,
     connectTimeout: 20_000,

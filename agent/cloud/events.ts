@@ -54,6 +54,8 @@ export function forwardEvents(deps: { bus: Bus; clock: Clock; startedAt: number;
     ),
     bus.on('input.changed', (e) => send('input', { input: e.index + 1, name: e.name, role: e.role, active: e.active })),
     bus.on('input.alarm', (e) => send('alarm', { input: e.index + 1, name: e.name, kind: e.kind, active: e.active })),
+    // Indoor monitor: the resident opened a message of the inbox (the read receipt).
+    bus.on('message.read', (e) => send('message', { id: e.id, state: 'read' })),
   ];
   return {
     off: () => {

@@ -36,8 +36,12 @@ export type LinkDeps = {
   backoff?: Backoff;
   /** A connection that held this long resets the backoff. */
   holdMs?: number;
-  /** Most messages kept while offline. */
+  /** Most messages kept while offline (0: nothing is kept; the owner republishes when it is back). */
   maxQueued?: number;
+  /** The topics subscribed at each connection (default: the device's job topics). */
+  subscriptions?: (s: BrokerSettings) => string[];
+  /** How the log names this link (default `cloud link`). */
+  name?: string;
 };
 
 type Queued = { topic: string; payload: string; retain: boolean };
@@ -55,6 +59,10 @@ export class CloudLink {
   #held: TimerHandle | undefined;
   #queue: Queued[] = [];
   #generation = 0;
+
+  get #name(): string {
+    return this.#deps.name ?? 'cloud link';
+  }
 
   constructor(deps: LinkDeps) {
     this.#deps = deps;
@@ -84,7 +92,7 @@ export class CloudLink {
       this.#setStatus({ state: 'disabled', attempts: 0, ...(reason ? { lastError: reason } : {}) });
       return;
     }
-    this.#deps.log.info({ broker: describe(settings) }, 'cloud link: connecting');
+    this.#deps.log.info({ broker: describe(settings) }, `${this.#name}: connecting`);
     this.#attempt();
   }
 
@@ -93,6 +101,17 @@ export class CloudLink {
     const m = { topic, payload, retain: opts.retain };
     if (this.#client && this.online) this.#send(this.#client, m);
     else this.#enqueue(m);
+  }
+
+  /** Publishes now and waits for the broker's acknowledgement (at most `timeoutMs`); false when offline or not sent. */
+  async publishNow(topic: string, payload: string, opts: { retain: boolean }, timeoutMs = 2000): Promise<boolean> {
+    const client = this.#client;
+    if (!client || !this.online) return false;
+    const sent = client.publish(topic, payload, { retain: opts.retain }).then(
+      () => true,
+      () => false,
+    );
+    return Promise.race([sent, this.#deps.clock.sleep(timeoutMs).then(() => false)]);
   }
 
   /** Disconnects for good: `final` (the retained offline status) is published first when online. */
@@ -125,13 +144,13 @@ export class CloudLink {
     let closed = false;
     client.onError((err) => {
       this.#status.lastError = errorMessage(err);
-      this.#deps.log.warn({ err: errorMessage(err), broker: describe(settings) }, 'cloud link: error');
+      this.#deps.log.warn({ err: errorMessage(err), broker: describe(settings) }, `${this.#name}: error`);
       if (!this.online) client.end(true).catch(() => {});
     });
     client.onConnect(() => {
       if (gen !== this.#generation) return;
       this.#onConnected(client, settings).catch((err) => {
-        this.#deps.log.warn({ err: errorMessage(err) }, 'cloud link: could not set up the connection');
+        this.#deps.log.warn({ err: errorMessage(err) }, `${this.#name}: could not set up the connection`);
         client.end(true).catch(() => {});
       });
     });
@@ -146,14 +165,16 @@ export class CloudLink {
   }
 
   async #onConnected(client: LinkClient, settings: BrokerSettings): Promise<void> {
-    const refused = await client.subscribe(topics.deviceSubscriptions(settings.deviceId));
+    const refused = await client.subscribe(
+      this.#deps.subscriptions?.(settings) ?? topics.deviceSubscriptions(settings.deviceId),
+    );
     if (refused.length)
-      this.#deps.log.error({ refused }, 'cloud link: the broker refused the subscriptions (check its ACL)');
+      this.#deps.log.error({ refused }, `${this.#name}: the broker refused the subscriptions (check its ACL)`);
     const connectedAt = this.#deps.clock.now();
     this.#setStatus({ state: 'online', broker: describe(settings), connectedAt, attempts: 0 });
     this.#deps.clock.clearTimeout(this.#held);
     this.#held = this.#deps.clock.setTimeout(() => this.#backoff.reset(), this.#deps.holdMs ?? HOLD_MS);
-    this.#deps.log.info({ broker: describe(settings) }, 'cloud link: online');
+    this.#deps.log.info({ broker: describe(settings) }, `${this.#name}: online`);
     this.events.emit('online', { connectedAt });
     for (const m of this.#queue.splice(0)) this.#send(client, m);
   }
@@ -173,7 +194,7 @@ export class CloudLink {
     });
     this.#deps.log[wasOnline ? 'warn' : 'info'](
       { err: error, retryInMs: delay, attempt: this.#backoff.attempt },
-      wasOnline ? 'cloud link: lost, reconnecting' : 'cloud link: could not connect, retrying',
+      wasOnline ? `${this.#name}: lost, reconnecting` : `${this.#name}: could not connect, retrying`,
     );
     this.#retry = this.#deps.clock.setTimeout(() => {
       this.#retry = undefined;
@@ -183,7 +204,7 @@ export class CloudLink {
 
   #send(client: LinkClient, m: Queued): void {
     client.publish(m.topic, m.payload, { retain: m.retain }).catch((err) => {
-      this.#deps.log.debug({ err: errorMessage(err), topic: m.topic }, 'cloud link: publish failed, queued again');
+      this.#deps.log.debug({ err: errorMessage(err), topic: m.topic }, `${this.#name}: publish failed, queued again`);
       this.#enqueue(m);
     });
   }

@@ -22,6 +22,10 @@ export type BrokerSettings = {
   ca?: string;
   cert?: string;
   key?: string;
+  /** MQTT client id (default: the device id). */
+  clientId?: string;
+  /** A clean session (nothing queued for the client while it is away); default: a persistent session. */
+  cleanStart?: boolean;
 };
 
 export type SettingsResult = { ok: true; settings: BrokerSettings } | { ok: false; error: string };

@@ -9,6 +9,8 @@ import { isNamedActive } from './support/schedules.ts';
 
 /** Is DND in force for account `id` ('1', '2' ...) at `now`? */
 export function dndActive(config: Config, id: string | null, now: number): boolean {
+  // The resident's DND on an indoor monitor: every call, direct IP too (agent/monitor).
+  if (config.identity.role === 'indoor-monitor' && config.monitor.dnd) return true;
   if (id === null) return false;
   const d = config.accounts[Number(id) - 1]?.dnd;
   if (!d?.enabled) return false;
@@ -32,12 +34,18 @@ export class Dnd extends Feature {
   protected subscribe(): void {
     this.on('call.incoming', ({ call }) => {
       if (!dndActive(this.config, call.account, this.deps.clock.now())) return;
-      const code = Number(this.config.accounts[Number(call.account) - 1]!.dnd.returnCode);
+      const account = call.account === null ? undefined : this.config.accounts[Number(call.account) - 1];
+      const code = Number(account?.dnd.returnCode ?? 486);
       this.log.info({ call: call.id, peer: call.peer, code }, 'DND: rejecting the call');
       this.attempt('DND reject', this.deps.sip.reject(call.id, code));
     });
     this.on('config.changed', (c) => {
-      if (c.keys.some((k) => k.startsWith('accounts.') || k.startsWith('schedules.') || k === 'identity.timeZone'))
+      if (
+        c.keys.some(
+          (k) =>
+            k.startsWith('accounts.') || k.startsWith('schedules.') || k === 'identity.timeZone' || k === 'monitor.dnd',
+        )
+      )
         this.#check();
     });
   }

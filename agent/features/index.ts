@@ -47,7 +47,7 @@ export type FeatureIo = { sinks: AudioSinkFactory; listen?: PacketListener };
  */
 export function createFeatures(deps: FeatureDeps, io: FeatureIo): Module[] {
   const each = (name: string): FeatureDeps => ({ ...deps, log: deps.log.child({ module: name }) });
-  return [
+  const all = [
     new CallTimers(each('call-timers')),
     new Dnd(each('dnd')),
     new AutoAnswer(each('auto-answer')),
@@ -60,7 +60,21 @@ export function createFeatures(deps: FeatureDeps, io: FeatureIo): Module[] {
     new MulticastPaging(each('multicast-paging'), io.sinks, io.listen ?? listenMulticast),
     new ActionUrls(each('action-urls')),
   ];
+  // An indoor monitor places no push-button calls, opens no door by DTMF (it sends the codes) and
+  // answers nothing by itself (a call from a door rings for the resident); its relays, inputs (exit
+  // button), DND, timers and paging stay. A role change restarts the agent.
+  if (deps.config.get().identity.role !== 'indoor-monitor') return all;
+  return all.filter((m) => !DOOR_PHONE_ONLY.has(m.name));
 }
+
+/** The features of the door phone role only. */
+export const DOOR_PHONE_ONLY: ReadonlySet<string> = new Set([
+  'auto-answer',
+  'push-button',
+  'push-button-action',
+  'push-to-hang-up',
+  'door-unlock',
+]);
 
 export const featuresPart: Part = (ctx) => {
   const { sip, relays, door } = ctx.services;

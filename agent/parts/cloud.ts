@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Cloud, type InboxMessage } from '../cloud/index.ts';
 import type { Part } from '../context.ts';
 import { JsonlLog } from '../logs/index.ts';
-import { VERSION } from '../version.ts';
+import { firmwareJobHandler, firmwareVersion } from '../firmware/index.ts';
 
 export const cloudPart: Part = (ctx) => {
   const cloud = new Cloud({
@@ -12,7 +12,7 @@ export const cloudPart: Part = (ctx) => {
     bus: ctx.bus,
     clock: ctx.clock,
     log: ctx.log.child({ module: 'cloud' }),
-    firmware: VERSION,
+    firmware: firmwareVersion(),
     calls: () => ctx.services.sip?.calls().filter((c) => c.state !== 'closed').length ?? 0,
     sip: () => {
       const regs = ctx.services.sip?.registrations() ?? [];
@@ -20,6 +20,14 @@ export const cloudPart: Part = (ctx) => {
     },
     restart: () => ctx.restart(),
     inbox: new JsonlLog<InboxMessage>(join(ctx.options.dataDir, 'inbox', 'messages.jsonl')),
+    handlers: {
+      firmware: firmwareJobHandler({
+        firmware: () => ctx.services.firmware,
+        bootId: () => cloud.bootId,
+        settle: (id, outcome) => cloud.runner.settle(id, outcome),
+        note: (id, step) => cloud.runner.note(id, step),
+      }),
+    },
   });
   ctx.services.cloud = cloud.service();
   return [cloud];

@@ -2,8 +2,9 @@
 # with apt-get download, and unpacked to an uncompressed vmlinux (booted through PVH: faster under TCG
 # than the bzImage) plus the few modules the device needs, with their dependencies.
 
-# Modules loaded by the device's init (dependencies are added), and sound modules for baresip.
-KERNEL_MODULES="configfs virtio_pci virtio_console virtio_net snd-aloop snd-dummy"
+# Modules loaded by the device's init (dependencies are added), sound modules for baresip, and for the
+# A/B disks of `make bundle`: block, ext4, and squashfs + loop (RAUC mounts its bundles).
+KERNEL_MODULES="configfs virtio_pci virtio_console virtio_net snd-aloop snd-dummy virtio_blk ext4 crc32c_generic squashfs loop"
 
 kernel_resolve() {
   # apt-cache takes ~0.6 s a call: the answer is kept until the package lists change.

@@ -15,7 +15,7 @@ userland_build() {
   USERLAND_CPIO=$BUILD/userland.cpio
   local koffi_ver key
   koffi_ver=$(node -p "require('$REPO/node_modules/koffi/package.json').version")
-  key=$(hash_inputs "$KREL" "file:$GPIO_SIM_KO" "$NODE_BIN $(stat -c '%s %Y' "$NODE_BIN")" \
+  key=$(hash_inputs "$KREL" "$(cat "$BUILD/stamps/kernel")" "file:$GPIO_SIM_KO" "$NODE_BIN $(stat -c '%s %Y' "$NODE_BIN")" \
     "$(dpkg-query -W -f '${Package} ${Version}\n' busybox-static baresip-core alsa-utils libasound2 2>/dev/null)" \
     "koffi $koffi_ver" "file:$HERE/steps/userland.sh")
   cached userland "$key" && [ -f "$USERLAND_CPIO" ] && return

@@ -287,7 +287,7 @@ describe('web UI', () => {
   it('settings not in effect yet are on no page, and stay in the API and autop', async () => {
     const schema = jsonSchema() as SchemaNode;
     const planned = plannedKeys(schema);
-    assert.deepEqual(planned, ['identity.role', 'identity.timeFormat', 'identity.language', 'cloud.firmwareUrl']);
+    assert.deepEqual(planned, ['identity.timeFormat', 'identity.language', 'cloud.firmwareUrl']);
     for (const [hash, ready] of [['intercom/basic', '[name="intercom.maxCallTime"]'], ...MAIN_PAGES]) {
       await go(hash as string, ready as string);
       for (const key of planned)

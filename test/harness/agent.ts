@@ -39,7 +39,12 @@ export type TestAgent = {
 
 /** Starts an agent with the sim HAL in-process; `config` is applied before start (the web port is always a free one). */
 export async function startAgent(
-  opts: { dev?: boolean; devMonitor?: boolean; config?: Record<string, unknown>; dataDir?: string } = {},
+  opts: {
+    dev?: boolean;
+    devMonitor?: boolean | 'portier' | 'auto';
+    config?: Record<string, unknown>;
+    dataDir?: string;
+  } = {},
 ): Promise<TestAgent> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'portier-agent-')));
   const port = await freePort();

@@ -65,6 +65,8 @@ export type MosquittoOptions = {
   maxConnections?: number;
   /** Extra lines for mosquitto.conf. */
   extra?: string[];
+  /** Extra ACL lines (after the device pattern and the operator), e.g. `user ha` + `topic readwrite homeassistant/#`. */
+  acl?: string[];
 };
 
 /** A CA and a server certificate for 127.0.0.1/localhost, made with openssl (P-256 keys). */
@@ -127,9 +129,15 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     // `pattern` lines apply to every client: a device reads and writes only below its own prefix.
     await writeFile(
       join(dir, 'acl'),
-      ['pattern readwrite portier/v1/%u/#', '', `user ${operator.username}`, 'topic readwrite portier/v1/#', ''].join(
-        '\n',
-      ),
+      [
+        'pattern readwrite portier/v1/%u/#',
+        '',
+        `user ${operator.username}`,
+        'topic readwrite portier/v1/#',
+        '',
+        ...(opts.acl ?? []),
+        '',
+      ].join('\n'),
     );
   };
   await writeAuth();

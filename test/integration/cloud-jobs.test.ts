@@ -78,10 +78,10 @@ describe('cloud jobs, door phone (agent process)', () => {
     assert.equal(c.intercom.maxCallTime, 7, 'nothing changed');
   });
 
-  it('firmware jobs are REJECTED with a clear reason; a job waiting for notBefore can be cancelled', async () => {
+  it('firmware jobs on a device without A/B slots are REJECTED with a clear reason; a job waiting for notBefore can be cancelled', async () => {
     const fw = await fleet(broker, 'firmware', DOOR, 'https://fw.example.com/dp1-2.0.raucb', '--version', '2.0');
     assert.equal(fw.code, 1);
-    assert.match(fw.out, /REJECTED firmware updates are not installed on this device yet/);
+    assert.match(fw.out, /REJECTED firmware updates are not possible on this device: this device has no A\/B slots/);
     const at = new Date(Date.now() + 3600_000).toISOString();
     const later = await file('later.cfg', 'Config.Features.DOORPHONE.MaxCallTime = 3\n');
     const q = await fleet(broker, 'autop', DOOR, later, '--once', '--at', at, '--no-wait', '--job-id', 'later-1');

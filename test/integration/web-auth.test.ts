@@ -48,6 +48,12 @@ const SESSION_ONLY = new Set([
   'DELETE /api/v1/auth/tokens/:id',
   'POST /api/v1/auth/password',
   'POST /api/v1/config/autop/export',
+  // API users of the 2N API (HTTP Basic and Digest)
+  'GET /api/v1/auth/api-users',
+  'HEAD /api/v1/auth/api-users',
+  'POST /api/v1/auth/api-users',
+  'POST /api/v1/auth/api-users/enabled',
+  'DELETE /api/v1/auth/api-users/:id',
 ]);
 const DOOR = new Set([
   'POST /api/v1/relays/:id/:action',
@@ -55,11 +61,37 @@ const DOOR = new Set([
   'POST /api/v1/calls/:id/answer',
   'POST /api/v1/calls/:id/hangup',
   'POST /api/v1/calls/:id/dtmf',
+  'POST /api/v1/monitor/calls/:id/answer',
+  'POST /api/v1/monitor/calls/:id/decline',
+  'POST /api/v1/monitor/calls/:id/hangup',
+  'POST /api/v1/monitor/calls/:id/open/:relay',
+  'POST /api/v1/monitor/doors/:id/call',
+  'PUT /api/v1/monitor/dnd',
+  'POST /api/v1/monitor/messages/:id/read',
+  // the 2N API: GET and POST (HEAD with GET), as 2N devices take them
+  ...['switch/ctrl', 'call/dial', 'call/answer', 'call/hangup'].flatMap((f) =>
+    ['GET', 'HEAD', 'POST'].map((m) => `${m} /api/${f}`),
+  ),
 ]);
 const READ_CHANGES = new Set([
   'POST /api/v1/log/subscribe',
   'POST /api/v1/log/unsubscribe',
   'POST /api/v1/auth/logout',
+  // the 2N API's reads, by POST too
+  ...[
+    'system/info',
+    'system/status',
+    'switch/caps',
+    'switch/status',
+    'io/caps',
+    'io/status',
+    'call/status',
+    'log/caps',
+    'log/subscribe',
+    'log/pull',
+    'log/unsubscribe',
+    'camera/caps',
+  ].map((f) => `POST /api/${f}`),
 ]);
 
 type Scope = 'read' | 'door' | 'admin' | 'session';
@@ -89,6 +121,7 @@ const EFFECT_BODIES: Record<string, { body?: unknown; text?: string }> = {
   'POST /api/v1/config/autop/export': { body: { password: PASSWORD, secrets: true } },
   'POST /api/v1/calls': { body: { target: 'sip:nobody@127.0.0.1:9' } },
   'POST /api/v1/calls/:id/dtmf': { body: { digits: '#' } },
+  'PUT /api/v1/monitor/dnd': { body: { on: true } },
   'POST /api/v1/auth/tokens': { body: { name: 'sneaky', scope: 'admin' } },
   'POST /api/v1/auth/password': { body: { current: PASSWORD, password: 'another password 1' } },
 };

@@ -168,7 +168,7 @@ describe('config API', () => {
     assert.match(r.text, /^Config\.Features\.DOORPHONE\.MaxCallTime = 9$/m);
     // The CLI's codec; the API leaves the passwords out (the CLI is local: web-secrets.test.ts).
     const settings = (text: string) => text.split('\n').filter((l) => !l.startsWith('#'));
-    const cli = settings(portier('config', 'export').out).filter((l) => !/\.(Pwd|Password) = /.test(l));
+    const cli = settings(portier('config', 'export').out).filter((l) => !/\.(Pwd|Password|ApiToken) = /.test(l));
     assert.deepEqual(settings(r.text), cli);
   });
 

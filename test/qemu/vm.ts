@@ -39,6 +39,21 @@ export type VmOptions = {
   /** Where the console is written (default test-results/qemu-<time>.log). */
   consoleLog?: string;
   bootTimeoutMs?: number;
+  /** Another initramfs than imageDir's initrd.cpio (the A/B boot stage of `make bundle`). */
+  initrd?: string;
+  /** Raw disk images, attached as virtio disks in this order (/dev/vda, /dev/vdb, ...). */
+  drives?: string[];
+  /**
+   * A reboot in the guest restarts it in the same QEMU (default: QEMU exits, `-no-reboot`). The
+   * control channel stays connected; wait for `portier-vm: ready` again after a reboot.
+   */
+  reboot?: boolean;
+  /**
+   * Host TCP services the guest may reach (restrict=on lets it reach nothing else): guest port on
+   * 10.0.2.100 (10.0.2.2, the host side of the user network, cannot be forwarded) → host port on
+   * 127.0.0.1, e.g. `{ 8000: server.port }` for `http://10.0.2.100:8000/...`.
+   */
+  hostServices?: Record<number, number>;
 };
 
 const alive = new Set<ChildProcess>();
@@ -64,6 +79,14 @@ function freePort(): Promise<number> {
       srv.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no free port'))));
     });
   });
+}
+
+/** guestfwd rules: each guest connection to 10.0.2.100:PORT runs test/qemu/relay.mjs to the host port. */
+function guestFwd(services: Record<number, number> = {}): string[] {
+  const relay = join(import.meta.dirname, 'relay.mjs');
+  return Object.entries(services).map(
+    ([guest, host]) => `guestfwd=tcp:10.0.2.100:${guest}-cmd:${process.execPath} ${relay} ${host}`,
+  );
 }
 
 export class DoorPhoneVm {
@@ -115,8 +138,9 @@ export class DoorPhoneVm {
   /** Starts QEMU and resolves once the control channel answers. The agent may still be starting. */
   static async boot(opts: VmOptions = {}): Promise<DoorPhoneVm> {
     const image = opts.imageDir ?? IMAGE_DIR;
-    for (const f of ['vmlinux', 'initrd.cpio']) {
-      if (!existsSync(join(image, f))) throw new Error(`${join(image, f)} is missing: run \`make image\``);
+    const initrd = opts.initrd ?? join(image, 'initrd.cpio');
+    for (const f of [join(image, 'vmlinux'), initrd, ...(opts.drives ?? [])]) {
+      if (!existsSync(f)) throw new Error(`${f} is missing: run \`make image\` (A/B disks: \`make bundle\`)`);
     }
     const dir = await mkdtemp(join(tmpdir(), 'portier-vm-'));
     const forward = opts.forward ?? { http: 8080 };
@@ -137,14 +161,15 @@ export class DoorPhoneVm {
         '-smp',
         String(opts.cpus ?? 1),
       ],
-      ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-serial', 'stdio'],
-      ...['-kernel', join(image, 'vmlinux'), '-initrd', join(image, 'initrd.cpio')],
+      ...['-nodefaults', '-no-user-config', '-display', 'none', ...(opts.reboot ? [] : ['-no-reboot'])],
+      ...['-serial', 'stdio', '-kernel', join(image, 'vmlinux'), '-initrd', initrd],
+      ...(opts.drives ?? []).flatMap((f) => ['-drive', `file=${f},format=raw,if=virtio,cache=unsafe`]),
       ...['-append', `console=ttyS0 quiet loglevel=4 panic=-1 ${opts.append ?? ''}`.trim()],
       ...['-chardev', `socket,id=ctl,path=${sock},server=on,wait=off`],
       ...['-device', 'virtio-serial-pci', '-device', 'virtserialport,chardev=ctl,name=ctl'],
       ...[
         '-netdev',
-        ['user,id=n0,restrict=on', ...fwd, ...(opts.netdev ?? [])].join(','),
+        ['user,id=n0,restrict=on', ...fwd, ...guestFwd(opts.hostServices), ...(opts.netdev ?? [])].join(','),
         '-device',
         'virtio-net-pci,netdev=n0',
       ],

@@ -6,27 +6,49 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
+import type { ApiUserStore } from './api-users.ts';
 import type { CredentialStore } from './credentials.ts';
+import type { LoginLimiter } from './login-limiter.ts';
 import { covers, neededScope, type RouteScope, type TokenScope } from './scopes.ts';
 import { SESSION_COOKIE, type Session, type SessionStore } from './sessions.ts';
 
 export type Principal =
   | { kind: 'session'; user: string; session: Session }
-  | { kind: 'token'; user: string; tokenId: string; tokenName: string; scope: TokenScope };
+  | { kind: 'token'; user: string; tokenId: string; tokenName: string; scope: TokenScope }
+  /** An API user of the 2N-style API, by HTTP Basic or Digest (web/auth/api-users.ts). */
+  | { kind: 'api-user'; user: string; scope: TokenScope };
 
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** How the door log and the logs name who did something. */
 export function principalName(p: Principal): string {
+  if (p.kind === 'api-user') return `api:${p.user}`;
   return p.kind === 'session' ? `web:${p.user}` : `token:${p.tokenName}`;
 }
 
-export type AuthDeps = { credentials: CredentialStore; sessions: SessionStore };
+export type AuthDeps = {
+  credentials: CredentialStore;
+  sessions: SessionStore;
+  apiUsers?: ApiUserStore;
+  /** Wrong Basic/Digest passwords count toward the login lockout of the address. */
+  limiter?: LoginLimiter;
+};
 
 /** Returns the principal of an authenticated request, or the error to answer. */
 export function authenticate(req: FastifyRequest, deps: AuthDeps): Principal | ApiError {
   const auth = req.headers.authorization;
+  if (auth !== undefined && /^(Basic|Digest)\s/i.test(auth)) {
+    const locked = deps.limiter?.lockedFor(req.ip) ?? 0;
+    if (locked > 0)
+      return new ApiError('login_locked', 'too many wrong passwords from this address: wait', {
+        retryAfter: Math.ceil(locked / 1000),
+      });
+    const r = deps.apiUsers?.authenticate(req);
+    if (r?.ok) return { kind: 'api-user', user: r.user.user, scope: r.user.scope };
+    if (r?.guess) deps.limiter?.failure(req.ip);
+    return new ApiError('unauthorized', r?.reason ?? 'API users are not available', r?.stale ? { stale: true } : {});
+  }
   if (auth !== undefined) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const t = m ? deps.credentials.findToken(m[1]!) : undefined;

@@ -1,4 +1,5 @@
 /** Authentication of the web UI and API: admin password, sessions, CSRF, login rate limit, API tokens. */
+export { API_USER_NAME, type ApiUserInfo, ApiUserStore, MAX_API_USERS } from './api-users.ts';
 export { ADMIN_USER, CredentialStore, type TokenInfo } from './credentials.ts';
 export {
   type AuthDeps,

@@ -32,6 +32,10 @@ const STREAMED: Record<keyof AgentEvents, boolean> = {
   'cloud.link': true,
   'cloud.job': true,
   'message.received': true,
+  'monitor.ringing': true,
+  'monitor.call': true,
+  'monitor.opened': true,
+  'message.read': true,
   'agent.started': true,
   'agent.stopping': true,
 };

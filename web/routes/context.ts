@@ -1,7 +1,14 @@
 /** What every route group is given, and the small helpers they share. */
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { CredentialStore, LoginLimiter, Principal, RouteScope, SessionStore } from '../auth/index.ts';
+import type {
+  ApiUserStore,
+  CredentialStore,
+  LoginLimiter,
+  Principal,
+  RouteScope,
+  SessionStore,
+} from '../auth/index.ts';
 import type { WebDeps } from '../deps.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import type { EventFeed, Subscriptions } from '../events/index.ts';
@@ -28,6 +35,8 @@ export type RouteContext = {
   deps: WebDeps;
   credentials: CredentialStore;
   sessions: SessionStore;
+  /** API users of the 2N-style API (HTTP Basic and Digest). */
+  apiUsers: ApiUserStore;
   limiter: LoginLimiter;
   feed: EventFeed;
   subscriptions: Subscriptions;

@@ -14,6 +14,8 @@ import { loginPage, setupPage } from './pages/login.ts';
 import { logsPage } from './pages/logs.ts';
 import { networkPage } from './pages/network.ts';
 import type { Page, PageContext } from './pages/page.ts';
+import { residentPage } from './pages/resident.ts';
+import { residentDoorsPage } from './pages/resident-doors.ts';
 import { schedulesPage } from './pages/schedules.ts';
 import { securityPage } from './pages/security.ts';
 
@@ -62,6 +64,10 @@ async function boot(): Promise<void> {
 
 function shell(state: AuthState, schema: SchemaNode, initial: ConfigDoc, info: { name: string; model: string }): void {
   let config = initial;
+  // An indoor monitor opens on the resident's page, and has its door list among the settings.
+  const monitor = (initial.identity as { role?: string } | undefined)?.role === 'indoor-monitor';
+  const pages = monitor ? [residentPage, ...PAGES, residentDoorsPage] : PAGES;
+  const home = monitor ? 'resident' : 'status';
   const liveBadge = h('span', { class: 'live-badge', id: 'live-state', 'data-state': 'offline' }, 'offline');
   live = new Live((s) => {
     liveBadge.dataset.state = s;
@@ -71,7 +77,7 @@ function shell(state: AuthState, schema: SchemaNode, initial: ConfigDoc, info: {
   const nav = h(
     'nav',
     { 'aria-label': 'Pages' },
-    ...PAGES.map((p) => h('a', { href: `#/${p.id}`, 'data-page': p.id }, p.title)),
+    ...pages.map((p) => h('a', { href: `#/${p.id}`, 'data-page': p.id }, p.title)),
   );
   const logout = async () => {
     await api.post('/auth/logout').catch(() => {});
@@ -110,8 +116,8 @@ function shell(state: AuthState, schema: SchemaNode, initial: ConfigDoc, info: {
   live.on('closed', () => void boot());
 
   const route = async () => {
-    const id = location.hash.replace(/^#\/?/, '') || 'status';
-    const page = PAGES.find((p) => p.id === id) ?? dashboardPage;
+    const id = location.hash.replace(/^#\/?/, '') || home;
+    const page = pages.find((p) => p.id === id) ?? pages[0]!;
     leave?.();
     leave = undefined;
     for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.dataset.page === page.id);

@@ -29,8 +29,12 @@ export type JobHandler<D extends JobDocument = JobDocument> = {
    * restart (see `resume`), or when the handler calls `JobRunner.settle`.
    */
   run(ctx: JobContext<D>): Promise<JobOutcome | 'pending'>;
-  /** A job found IN_PROGRESS at start; without it, such a job FAILED (the agent stopped during it). */
-  resume?(rec: JobRecord): JobOutcome;
+  /**
+   * A job found IN_PROGRESS at start; without it, such a job FAILED (the agent stopped during it).
+   * `pending`: it goes on after the restart and ends with `JobRunner.settle` (a firmware update
+   * checks the new version first).
+   */
+  resume?(rec: JobRecord): JobOutcome | 'pending';
   /**
    * A cancel of a job whose `run` returned `pending` and that is still going on (a remote web
    * session): ends it and says how; the runner then marks it CANCELED.

@@ -60,10 +60,11 @@ export class JobRunner {
         this.#schedule(rec);
       } else if (rec.status === 'IN_PROGRESS') {
         const handler = this.#handler(rec.type);
-        const outcome: JobOutcome = handler?.resume
+        const outcome: JobOutcome | 'pending' = handler?.resume
           ? handler.resume(rec)
           : { status: 'FAILED', details: `interrupted: the agent stopped during "${rec.step ?? 'the job'}"` };
-        await this.#finish(rec, outcome);
+        if (outcome === 'pending') this.#publish(rec);
+        else await this.#finish(rec, outcome);
       }
     }
   }

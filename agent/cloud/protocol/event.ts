@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** The event types a device publishes. */
-export const EVENT_TYPES = ['call', 'door', 'input', 'alarm', 'job'] as const;
+export const EVENT_TYPES = ['call', 'door', 'input', 'alarm', 'job', 'message'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const cloudEvent = z.looseObject({

@@ -16,8 +16,9 @@ export const identity = section(
     model: text('Portier DP1', { title: 'Model', autop: 'Config.DeviceInfo.DEVICEINFO.Model', max: 64, min: 1 }),
     role: choice(['door-phone', 'indoor-monitor'], 'door-phone', {
       title: 'Device role',
+      description:
+        "door-phone or indoor-monitor (the resident's screen: it answers door calls and opens the door); a change restarts the agent.",
       autop: 'Config.DeviceInfo.DEVICEINFO.Role',
-      planned: 'the indoor monitor role (issue 13)',
       codes: ['0', '1'],
     }),
     name: text('Front door', { title: 'Device name', autop: 'Config.DeviceInfo.DEVICEINFO.Name', max: 64 }),

@@ -7,7 +7,9 @@ import { accounts } from './accounts.ts';
 import { callFeature } from './call-feature.ts';
 import { actionUrls, cloud, directIp, ftp, identity, sipNetwork, smtp, web } from './device.ts';
 import { inputs, relays } from './door.ts';
+import { homeAssistant } from './home-assistant.ts';
 import { intercom } from './intercom.ts';
+import { monitor } from './monitor.ts';
 import { refineConfig } from './rules.ts';
 import { schedules } from './schedules.ts';
 
@@ -27,6 +29,8 @@ export const configSchema = z
     smtp,
     ftp,
     actionUrls,
+    homeAssistant,
+    monitor,
   })
   .superRefine(refineConfig);
 
@@ -37,6 +41,14 @@ export { ACCOUNT_COUNT } from './accounts.ts';
 export { INPUT_COUNT, RELAY_COUNT } from './door.ts';
 export type { FieldKind, FieldMeta, TextFormat } from './fields.ts';
 export { MULTICAST_SLOTS, TEMPLATE_SLOTS } from './intercom.ts';
+export {
+  DOOR_RELAYS,
+  DOOR_SLOTS,
+  type DoorAddress,
+  doorRelays,
+  type MonitorDoor,
+  parseDoorAddress,
+} from './monitor.ts';
 export { DAYS, SCHEDULE_SLOTS } from './schedules.ts';
 
 /** The configuration of a device nobody has configured yet. */

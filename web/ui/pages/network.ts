@@ -9,6 +9,7 @@ import { ApiFailure, api, type Problem } from '../lib/api.ts';
 import { fill, h, toast } from '../lib/dom.ts';
 import { secretsExport } from './autop-export.ts';
 import { AUTOP_KEYS, autopServerStatus } from './autop-server.ts';
+import { homeAssistantCard } from './home-assistant-card.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
 type ImportResult = { applied: number; skipped: number; problems: Problem[]; changed: string[] };
@@ -88,6 +89,7 @@ export const networkPage: Page = {
       card('Direct IP', ...f.fieldsOf(['directIp'])),
       card('SIP network', ...f.fieldsOf(['sip'])),
       cloud.length ? card('Cloud', ...cloud) : null,
+      homeAssistantCard(f),
       card(
         'Auto-provisioning',
         note('The common file, then <MAC>.cfg, fetched from the server at the times of the mode; only when idle.'),

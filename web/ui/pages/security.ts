@@ -1,6 +1,7 @@
 /** Security and system: admin password, API tokens (each with a scope) for integrators, the HTTPS certificate, reboot. */
 import { ApiFailure, api } from '../lib/api.ts';
 import { fill, fmtTime, h, toast } from '../lib/dom.ts';
+import { apiUsersCard } from './api-users.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
 type Scope = 'read' | 'door' | 'admin';
@@ -188,6 +189,6 @@ export const securityPage: Page = {
   id: 'security',
   title: 'Security & System',
   render() {
-    return { el: pageEl('Security & System', passwordCard(), tokensCard(), systemCard()) };
+    return { el: pageEl('Security & System', passwordCard(), tokensCard(), apiUsersCard(), systemCard()) };
   },
 };

@@ -1,0 +1,70 @@
+/**
+ * Downloads a bundle over HTTP(S) to a file: percent as it comes (when the server says the length),
+ * a size limit, the SHA-256 computed on the way, and clear errors for a bad status, a truncated
+ * body or a full disk. The partial file is removed on any failure.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errorMessage } from '../../core/index.ts';
+
+export type Downloaded = { bytes: number; sha256: string };
+
+export async function download(opts: {
+  url: string;
+  file: string;
+  maxBytes: number;
+  progress: (percent: number | undefined, bytes: number) => void;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}): Promise<Downloaded> {
+  const doFetch = opts.fetch ?? fetch;
+  let res: Response;
+  try {
+    res = await doFetch(opts.url, { signal: opts.signal, redirect: 'follow' });
+  } catch (err) {
+    throw new Error(`download of ${opts.url} failed: ${errorMessage(err)}`);
+  }
+  if (!res.ok || !res.body) throw new Error(`download of ${opts.url} failed: HTTP ${res.status}`);
+  const length = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(length) && length > opts.maxBytes)
+    throw new Error(`the bundle is ${length} bytes, more than the ${opts.maxBytes} allowed`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let lastPercent = -1;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > opts.maxBytes) {
+        done(new Error(`the bundle is more than the ${opts.maxBytes} bytes allowed`));
+        return;
+      }
+      hash.update(chunk);
+      const percent = Number.isFinite(length) && length > 0 ? Math.floor((bytes * 100) / length) : undefined;
+      if (percent === undefined || percent !== lastPercent) {
+        lastPercent = percent ?? -1;
+        opts.progress(percent, bytes);
+      }
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      count,
+      createWriteStream(opts.file),
+    );
+  } catch (err) {
+    await rm(opts.file, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOSPC') throw new Error(`no space left on the data disk for the bundle (${bytes} bytes written)`);
+    throw new Error(`download of ${opts.url} failed after ${bytes} bytes: ${errorMessage(err)}`);
+  }
+  if (Number.isFinite(length) && bytes !== length) {
+    await rm(opts.file, { force: true });
+    throw new Error(`download of ${opts.url} truncated: ${bytes} of ${length} bytes`);
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,475 @@
+/**
+ * Firmware updates (agent/firmware) against a fake `rauc` CLI and a fake download: the steps, the
+ * checks that refuse a bundle, one update at a time, waiting for a call, and what the agent of the
+ * next boot does (health checks, mark good, done / rolled back), with the cloud job on top.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { JobOutcome } from '../../agent/cloud/jobs/handler.ts';
+import type { JobRecord } from '../../agent/cloud/jobs/store.ts';
+import type { FirmwareJob } from '../../agent/cloud/protocol/index.ts';
+import {
+  type Exec,
+  Firmware,
+  FirmwareBusy,
+  type FirmwareDeps,
+  type FirmwareUpdate,
+  firmwareJobHandler,
+  parseStatus,
+  Rauc,
+} from '../../agent/firmware/index.ts';
+import { FakeClock, silentLogger } from '../../core/index.ts';
+
+const BUNDLE = Buffer.alloc(300_000, 7);
+const SHA = createHash('sha256').update(BUNDLE).digest('hex');
+
+/** The rauc CLI of a two-slot device, as far as the agent uses it. */
+class FakeRaucCli {
+  booted = 'A';
+  primary = 'A';
+  good: Record<string, boolean> = { A: true, B: false };
+  versions: Record<string, string> = {};
+  bundle = { compatible: 'portier-door-qemu', version: '2.0', signatureError: '' };
+  installError = '';
+  calls: string[] = [];
+
+  exec: Exec = async (_cmd, args, onLine) => {
+    this.calls.push(args.join(' '));
+    const [verb, ...rest] = args;
+    if (verb === 'status' && rest[0] === '--detailed') {
+      const slot = (b: string, i: number) => ({
+        [`rootfs.${i}`]: {
+          device: `/dev/vd${'ab'[i]}`,
+          type: 'ext4',
+          bootname: b,
+          state: this.booted === b ? 'booted' : 'inactive',
+          boot_status: this.good[b] ? 'good' : 'bad',
+          ...(this.versions[b] ? { slot_status: { bundle: { version: this.versions[b] } } } : {}),
+        },
+      });
+      const json = {
+        compatible: 'portier-door-qemu',
+        booted: this.booted,
+        boot_primary: this.primary === 'A' ? 'rootfs.0' : 'rootfs.1',
+        slots: [slot('B', 1), slot('A', 0)],
+      };
+      return { code: 0, output: JSON.stringify(json) };
+    }
+    if (verb === 'status' && rest[0]?.startsWith('mark-')) {
+      const slot = rest[1] === 'booted' ? this.booted : this.booted === 'A' ? 'B' : 'A';
+      this.good[slot] = rest[0] === 'mark-good';
+      return { code: 0, output: '' };
+    }
+    if (verb === 'info') {
+      if (this.bundle.signatureError)
+        return {
+          code: 1,
+          output: `rauc-Message: 12:00:00.000: Verifying bundle signature...\n${this.bundle.signatureError}\n`,
+        };
+      return { code: 0, output: JSON.stringify({ compatible: this.bundle.compatible, version: this.bundle.version }) };
+    }
+    if (verb === 'install') {
+      for (const [p, m] of [
+        [0, 'Installing'],
+        [40, 'Checking bundle done.'],
+        [100, 'Installing done.'],
+      ] as const)
+        onLine?.(`${String(p).padStart(3)}% ${m}`);
+      if (this.installError) return { code: 1, output: `  0% Installing\n${this.installError}\n` };
+      const other = this.booted === 'A' ? 'B' : 'A';
+      this.versions[other] = this.bundle.version;
+      this.good[other] = true;
+      this.primary = other;
+      return { code: 0, output: 'Installing `/x` succeeded\n' };
+    }
+    return { code: 2, output: `unexpected rauc ${args.join(' ')}` };
+  };
+
+  /** What the boot stage does at the next boot. */
+  reboot(into?: string): void {
+    this.booted = into ?? (this.good[this.primary] ? this.primary : this.primary === 'A' ? 'B' : 'A');
+  }
+}
+
+function fakeFetch(body: Buffer, opts: { length?: number; status?: number } = {}): typeof fetch {
+  return (async () =>
+    new Response(opts.status && opts.status !== 200 ? null : new Uint8Array(body), {
+      status: opts.status ?? 200,
+      headers: { 'content-length': String(opts.length ?? body.length) },
+    })) as unknown as typeof fetch;
+}
+
+let dir: string;
+let clock: FakeClock;
+let rauc: FakeRaucCli;
+let reboots: number;
+let problem: string | undefined;
+let calls: number;
+
+function firmware(extra: Partial<FirmwareDeps> = {}, version = '1.0'): Firmware {
+  return new Firmware({
+    dir,
+    clock,
+    log: silentLogger(),
+    rauc: new Rauc({ exec: rauc.exec }),
+    version,
+    busy: () => calls > 0,
+    health: async () => problem,
+    reboot: () => {
+      reboots++;
+    },
+    healthDeadlineMs: 10_000,
+    healthIntervalMs: 1000,
+    fetch: fakeFetch(BUNDLE),
+    ...extra,
+  });
+}
+
+/** Moves the fake clock until the update reaches `step` (file writes take real time: a real bound). */
+async function until(fw: Firmware, step: string, fakeMs = 600_000): Promise<FirmwareUpdate> {
+  const realEnd = Date.now() + 10_000;
+  for (let waited = 0; waited <= fakeMs && Date.now() < realEnd; ) {
+    const u = fw.current();
+    if (u && u.step === step) return u;
+    await clock.advance(100);
+    waited += 100;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`step ${step} not reached: ${JSON.stringify(fw.current())}`);
+}
+
+/** Lets a Firmware finish what it is doing: fake time moves while its file writes take real time. */
+async function drain(fw: Firmware): Promise<void> {
+  let done = false;
+  const p = fw.settled().then(() => {
+    done = true;
+  });
+  const realEnd = Date.now() + 10_000;
+  while (!done && Date.now() < realEnd) {
+    await clock.advance(500);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await p;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portier-fw-unit-'));
+  clock = new FakeClock();
+  rauc = new FakeRaucCli();
+  reboots = 0;
+  problem = undefined;
+  calls = 0;
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('firmware updater', () => {
+  it('marks the booted slot good once the health checks pass, within the deadline', async () => {
+    problem = 'sip is stopped';
+    const fw = firmware();
+    await fw.start();
+    await clock.advance(3000);
+    assert.equal(rauc.calls.filter((c) => c.startsWith('status mark')).length, 0, 'not before the checks pass');
+    problem = undefined;
+    await clock.advance(1000);
+    await drain(fw);
+    assert.ok(rauc.calls.includes('status mark-good booted'));
+    assert.equal((await fw.status()).health.passed, true);
+  });
+
+  it('installs from a URL: downloading, verifying, installing, rebooting; state kept on the data disk', async () => {
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    const steps: string[] = [];
+    fw.on((u) => {
+      if (steps.at(-1) !== u.step) steps.push(u.step);
+    });
+    let committed = 0;
+    await fw.begin({
+      source: 'api',
+      url: 'http://x/b.raucb',
+      sha256: SHA,
+      version: '2.0',
+      beforeReboot: async () => {
+        committed++;
+      },
+    });
+    await until(fw, 'rebooting');
+    await drain(fw);
+    const u = fw.current() as FirmwareUpdate;
+    assert.deepEqual(steps, ['downloading', 'verifying', 'installing', 'rebooting']);
+    assert.equal(reboots, 1);
+    assert.equal(committed, 1);
+    assert.equal(u.targetSlot, 'B');
+    assert.equal(u.fromSlot, 'A');
+    assert.equal(u.bundleVersion, '2.0');
+    const saved = JSON.parse(await readFile(join(dir, 'update.json'), 'utf8')) as FirmwareUpdate;
+    assert.equal(saved.step, 'rebooting');
+    await assert.rejects(readFile(join(dir, 'bundle.raucb')), 'the bundle is removed after the install');
+
+    // the next boot: slot B, the new version passes its checks → marked good, done
+    await drain(fw);
+    rauc.reboot();
+    const next = firmware({}, '2.0');
+    await next.start();
+    await drain(next);
+    assert.equal(next.current()?.step, 'done');
+    assert.equal(rauc.good.B, true);
+    assert.ok(rauc.calls.at(-1)?.startsWith('status') || rauc.calls.includes('status mark-good booted'));
+  });
+
+  for (const [name, setup, reason] of [
+    [
+      'a bad signature',
+      () => (rauc.bundle.signatureError = 'signature verification failed: Verify error: self-signed certificate'),
+      /refused: .*signature verification failed/,
+    ],
+    [
+      'a wrong compatible',
+      () => (rauc.bundle.compatible = 'other-model'),
+      /is for "other-model", this device is "portier-door-qemu"/,
+    ],
+    ['another version than asked for', () => (rauc.bundle.version = '3.0'), /is version 3.0, the update asked for 2.0/],
+    [
+      'an install error',
+      () => (rauc.installError = 'Failed to write slot: No space left on device'),
+      /No space left on device/,
+    ],
+  ] as const) {
+    it(`refuses ${name} with the reason; nothing switched, no reboot`, async () => {
+      setup();
+      const fw = firmware();
+      await fw.start();
+      await fw.begin({ source: 'api', url: 'http://x/b.raucb', version: '2.0' });
+      const u = await until(fw, 'failed');
+      await drain(fw);
+      assert.match(u.error ?? '', reason);
+      assert.equal(rauc.primary, 'A');
+      assert.equal(reboots, 0);
+    });
+  }
+
+  it('refuses a SHA-256 mismatch, a truncated download and an HTTP error before RAUC sees the bundle', async () => {
+    for (const [f, sha, reason] of [
+      [fakeFetch(BUNDLE), '0'.repeat(64), /SHA-256 mismatch/],
+      [fakeFetch(BUNDLE.subarray(0, 1000), { length: BUNDLE.length }), undefined, /truncated: 1000 of 300000 bytes/],
+      [fakeFetch(BUNDLE, { status: 404 }), undefined, /HTTP 404/],
+    ] as const) {
+      rauc.calls.length = 0;
+      const fw = firmware({ fetch: f });
+      await fw.start();
+      await fw.begin({ source: 'api', url: 'http://x/b.raucb', ...(sha ? { sha256: sha } : {}) });
+      const u = await until(fw, 'failed');
+      assert.match(u.error ?? '', reason);
+      assert.ok(!rauc.calls.some((c) => c.startsWith('install') || c.startsWith('info')), rauc.calls.join());
+    }
+  });
+
+  it('one update at a time', async () => {
+    calls = 1; // holds the first one in `waiting`
+    const fw = firmware({ maxCallWaitMs: 60_000 });
+    await fw.start();
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await assert.rejects(fw.begin({ source: 'ui', url: 'http://x/b.raucb' }), FirmwareBusy);
+    calls = 0;
+    await until(fw, 'rebooting');
+    await drain(fw);
+  });
+
+  it('waits for the call in progress to end (at most maxCallWaitMs, then goes on)', async () => {
+    calls = 1;
+    const fw = firmware({ maxCallWaitMs: 30_000 });
+    await fw.start();
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await clock.advance(20_000);
+    assert.equal(fw.current()?.step, 'waiting');
+    assert.match(fw.current()?.message ?? '', /waiting for the call to end/);
+    calls = 0;
+    await until(fw, 'rebooting');
+    await drain(fw);
+
+    // a call that never ends: after the maximum the update goes on
+    rauc = new FakeRaucCli();
+    await rm(join(dir, 'update.json'));
+    calls = 1;
+    const fw2 = firmware({ maxCallWaitMs: 30_000 });
+    await fw2.start();
+    await fw2.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw2, 'rebooting', 120_000);
+    assert.ok(clock.monotonic() >= 30_000);
+    await drain(fw2);
+  });
+
+  it('the new slot fails its health checks: marked bad, reboot; the old slot reports the failure', async () => {
+    const fw = firmware();
+    await fw.start();
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw, 'rebooting');
+    await drain(fw);
+    rauc.reboot();
+    assert.equal(rauc.booted, 'B');
+    problem = 'sip is failed';
+    const onB = firmware({}, '2.0');
+    await onB.start();
+    await clock.advance(11_000);
+    await drain(onB);
+    await drain(onB);
+    assert.equal(onB.current()?.step, 'rolling-back');
+    assert.equal(rauc.good.B, false, 'marked bad');
+    assert.equal(reboots, 2);
+
+    rauc.reboot();
+    assert.equal(rauc.booted, 'A');
+    problem = undefined;
+    const onA = firmware();
+    await onA.start();
+    await drain(onA);
+    const u = onA.current();
+    assert.equal(u?.step, 'failed');
+    assert.match(u?.error ?? '', /the new version failed its health checks on slot B: sip is failed/);
+    assert.equal(rauc.good.A, true);
+  });
+
+  it('the new slot never came up (its boot attempts ran out): the old slot reports the rollback', async () => {
+    const fw = firmware();
+    await fw.start();
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw, 'rebooting');
+    await drain(fw);
+    rauc.reboot('A'); // the boot stage gave up on B
+    const onA = firmware();
+    await onA.start();
+    await drain(onA);
+    assert.equal(onA.current()?.step, 'failed');
+    assert.match(onA.current()?.error ?? '', /did not start on slot B: the device went back to slot A/);
+    assert.equal(rauc.good.B, false, 'the other slot marked bad');
+  });
+
+  it('an update cut before its reboot (power loss while installing) is failed at the next start', async () => {
+    const fw = firmware();
+    await fw.start();
+    rauc.installError = '';
+    calls = 1;
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await fw.stop();
+    // the agent "dies" here; the next start finds `waiting`
+    const next = firmware({ dir: join(dir, 'copy') });
+    await mkdir(join(dir, 'copy'));
+    await copyFile(join(dir, 'update.json'), join(dir, 'copy', 'update.json'));
+    await next.start();
+    assert.equal(next.current()?.step, 'failed');
+    assert.match(next.current()?.error ?? '', /interrupted during "waiting"/);
+  });
+
+  it('parses rauc status --detailed JSON', () => {
+    const s = parseStatus(
+      'rauc-Message: x\n{"compatible":"c","booted":"A","boot_primary":"rootfs.1","slots":[{"rootfs.1":{"bootname":"B","state":"inactive","boot_status":"good","device":"/dev/vdb","slot_status":{"bundle":{"version":"2"}}}},{"rootfs.0":{"bootname":"A","state":"booted","boot_status":"good","device":"/dev/vda"}}]}',
+    );
+    assert.equal(s.primary, 'rootfs.1');
+    assert.deepEqual(
+      s.slots.map((x) => [x.name, x.bootname, x.version ?? '']),
+      [
+        ['rootfs.0', 'A', ''],
+        ['rootfs.1', 'B', '2'],
+      ],
+    );
+  });
+});
+
+describe('firmware cloud job', () => {
+  const doc: FirmwareJob = { type: 'firmware', url: 'http://x/b.raucb', version: '2.0', sha256: SHA };
+
+  it('follows the steps, commits with the boot id before the reboot, SUCCEEDED after the new slot was marked good', async () => {
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    const progress: string[] = [];
+    const commits: { step: string; bootId?: string }[] = [];
+    const handler = firmwareJobHandler({
+      firmware: () => fw.service(),
+      bootId: () => 'boot-1',
+      settle: async () => {},
+      note: async () => {},
+    });
+    assert.equal(handler.accept?.(doc), undefined);
+    const result = handler.run({
+      id: 'job-1',
+      doc,
+      cancelled: false,
+      progress: async (step, percent) => {
+        progress.push(`${step}${percent === undefined ? '' : ` ${percent}`}`);
+      },
+      commit: async (step, extra) => {
+        commits.push({ step, ...extra });
+      },
+    });
+    assert.equal(await result, 'pending');
+    await drain(fw);
+    assert.deepEqual(commits, [{ step: 'rebooting', bootId: 'boot-1' }]);
+    assert.ok(progress.some((p) => p.startsWith('downloading')));
+    assert.ok(progress.includes('installing 100'));
+
+    // the next boot: resume is pending until the checks passed, then settles SUCCEEDED
+    rauc.reboot();
+    const next = firmware({}, '2.0');
+    const settled: JobOutcome[] = [];
+    const h2 = firmwareJobHandler({
+      firmware: () => next.service(),
+      bootId: () => 'boot-2',
+      settle: async (_id, o) => {
+        settled.push(o);
+      },
+      note: async () => {},
+    });
+    problem = 'web is stopped';
+    await next.start();
+    const rec = { id: 'job-1', type: 'firmware', status: 'IN_PROGRESS' } as unknown as JobRecord;
+    assert.equal(h2.resume?.(rec), 'pending');
+    problem = undefined;
+    await clock.advance(1000);
+    await drain(next);
+    assert.deepEqual(settled, [{ status: 'SUCCEEDED', details: { version: '2.0', slot: 'B' } }]);
+  });
+
+  it('FAILED with the reason when the bundle is refused; REJECTED at once on a device without A/B slots', async () => {
+    rauc.bundle.signatureError = 'signature verification failed';
+    const fw = firmware();
+    await fw.start();
+    const handler = firmwareJobHandler({
+      firmware: () => fw.service(),
+      bootId: () => 'b',
+      settle: async () => {},
+      note: async () => {},
+    });
+    const out = handler.run({ id: 'j', doc, cancelled: false, progress: async () => {}, commit: async () => {} });
+    await until(fw, 'failed');
+    const o = (await out) as JobOutcome;
+    assert.equal(o.status, 'FAILED');
+    assert.match(String(o.details), /refused: .*signature verification failed/);
+
+    const none = new Firmware({
+      dir,
+      clock,
+      log: silentLogger(),
+      rauc: undefined,
+      unavailableReason: 'this device has no A/B slots',
+      version: '1.0',
+      busy: () => false,
+      health: async () => undefined,
+      reboot: () => {},
+    });
+    const h = firmwareJobHandler({
+      firmware: () => none.service(),
+      bootId: () => 'b',
+      settle: async () => {},
+      note: async () => {},
+    });
+    assert.match(h.accept?.(doc) ?? '', /not possible on this device: this device has no A\/B slots/);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * /api/v1/firmware: firmware updates (agent/firmware, RAUC with A/B slots).
+ * GET (read scope): the running version, RAUC's slots (booted, good/bad, version written), this
+ * boot's health checks, and the update in progress or the last one (step, percent, error).
+ * POST (admin scope): an update from a URL (JSON `{"url", "version"?, "sha256"?}`) or an upload
+ * (the bundle as `application/octet-stream`, `?version=&sha256=` optional); answers 202 with the
+ * update's first state, 409 while another update runs. Progress: GET again, or the events stream
+ * (`firmware` events).
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FirmwareBusy, FirmwareUnavailable, type UpdateRequest } from '../../agent/firmware/index.ts';
+import { ApiError, ok } from '../errors.ts';
+import { need, parse, type RouteContext } from './context.ts';
+
+/** The largest bundle an upload may carry. */
+export const FIRMWARE_UPLOAD_LIMIT = 1024 * 1024 * 1024;
+
+const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (SHA-256)' });
+const version = z.string().min(1, { error: 'must not be empty' }).max(64);
+const fromUrl = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  version: version.optional(),
+  sha256: sha256.optional(),
+});
+const uploadQuery = z.strictObject({ version: version.optional(), sha256: sha256.optional() });
+
+export function firmwareRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.get('/api/v1/firmware', { config: { scope: 'read' } }, async () =>
+    ok(await need(ctx, 'firmware', 'firmware updates').status()),
+  );
+
+  // Uploads are streamed to the data disk: this scope reads application/octet-stream as a stream.
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('application/octet-stream');
+    scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+
+    scope.post('/api/v1/firmware', { config: { scope: 'admin' } }, async (req, reply) => {
+      const fw = need(ctx, 'firmware', 'firmware updates');
+      if (!fw.available) throw new ApiError('conflict', `firmware updates are not possible: ${fw.reason}`);
+      if (fw.current() && !['done', 'failed'].includes(fw.current()?.step ?? 'done'))
+        throw new ApiError('conflict', `an update is already in progress (${fw.current()?.step})`);
+      let request: UpdateRequest;
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim();
+      if (type === 'application/octet-stream') {
+        const q = parse(uploadQuery, req.query, 'query');
+        const file = join(ctx.deps.dataDir, 'firmware', 'upload.raucb');
+        await mkdir(join(ctx.deps.dataDir, 'firmware'), { recursive: true });
+        await saveUpload(req.body as NodeJS.ReadableStream, file);
+        request = { source: sourceOf(req.headers), file, ...q };
+      } else {
+        request = { source: sourceOf(req.headers), ...parse(fromUrl, req.body) };
+      }
+      try {
+        const update = await fw.begin(request);
+        return reply.code(202).send(ok(update));
+      } catch (err) {
+        if (request.file) await rm(request.file, { force: true });
+        if (err instanceof FirmwareBusy || err instanceof FirmwareUnavailable)
+          throw new ApiError('conflict', err.message);
+        throw err;
+      }
+    });
+  });
+}
+
+/** The web UI says so in a header (the update record shows where it came from). */
+function sourceOf(headers: Record<string, unknown>): UpdateRequest['source'] {
+  return headers['x-portier-ui'] ? 'ui' : 'api';
+}
+
+async function saveUpload(body: NodeJS.ReadableStream, file: string): Promise<void> {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > FIRMWARE_UPLOAD_LIMIT) done(new ApiError('payload_too_large', 'the bundle is too large'));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, limit, createWriteStream(file));
+  } catch (err) {
+    await rm(file, { force: true });
+    if (err instanceof ApiError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOSPC') throw new ApiError('conflict', 'no space left on the data disk for the bundle');
+    throw new ApiError('bad_request', `the upload was cut: ${e.message}`);
+  }
+  if (bytes === 0) {
+    await rm(file, { force: true });
+    throw new ApiError('invalid_body', 'the upload is empty: send the bundle as the request body');
+  }
+}
