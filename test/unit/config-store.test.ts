@@ -129,6 +129,26 @@ describe('config store', () => {
     assert.equal(fresh.get().web.port, 9045, 'no update was lost');
   });
 
+  it('waits for a lock that another process has just created and not yet filled in', async () => {
+    // What a writer of an older version leaves for a moment: the lock exists, without a pid yet.
+    // Taking it for abandoned let two writers in at once (an update was lost under load).
+    const s = open();
+    await s.load();
+    const lock = join(dir, 'config.lock');
+    await writeFile(lock, '');
+    let done = false;
+    const applying = s.apply({ intercom: { maxCallTime: 9 } }).then(() => {
+      done = true;
+    });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(done, false, 'the update waits for the lock');
+    assert.equal(await readFile(lock, 'utf8'), '', 'the lock is left to its holder');
+    await rm(lock);
+    await applying;
+    assert.equal(s.get().intercom.maxCallTime, 9);
+  });
+
   it('takes over a lock left by a process that died', async () => {
     await writeFile(join(dir, 'config.lock'), '999999');
     const s = open();
