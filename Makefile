@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 DATA_DIR ?= .data
 
-.PHONY: setup run test test-unit test-integration test-qemu image lint format bench clean
+.PHONY: setup run test test-unit test-integration test-qemu test-firmware image bundle lint format bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,9 +29,20 @@ test-integration: setup
 test-qemu: setup image
 	bash scripts/test.sh qemu
 
+# Firmware updates on the A/B variant of the emulated device (builds its disks and bundles; ~13 min).
+test-firmware: setup image
+	bash scripts/test.sh qemu-firmware
+
 # The emulated door phone (QEMU): kernel, gpio-sim, node, baresip and the agent; cached in rootfs/build.
 image: setup
 	bash rootfs/build.sh
+
+# The A/B variant (RAUC): disks with slot A, slot B and data in rootfs/build/out/ab, and a signed bundle
+# of this version (rootfs/build/out/portier-<version>.raucb; dev key made in rootfs/build/keys).
+# `make bundle BUNDLE_VERSION=1.2.3` puts another version in the manifest.
+BUNDLE_VERSION ?= $(shell node -p "require('./package.json').version" 2>/dev/null)
+bundle: setup
+	bash rootfs/bundle.sh --version $(BUNDLE_VERSION) --out rootfs/build/out/portier-$(BUNDLE_VERSION).raucb
 
 lint: setup
 	npx biome check .

@@ -8,6 +8,7 @@ import type { CallInfo, Registration, SipEvents } from '../sip/engine.ts';
 import type { CloudEvents } from './cloud/bus-events.ts';
 import type { ConfigChange } from './config/index.ts';
 import type { DoorOpened } from './door/door.ts';
+import type { FirmwareUpdate } from './firmware/updater.ts';
 import type { MonitorEvents } from './monitor/events.ts';
 
 export type AgentEvents = {
@@ -57,6 +58,8 @@ export type AgentEvents = {
   'monitor.call': MonitorEvents['monitor.call'];
   'monitor.opened': MonitorEvents['monitor.opened'];
   'message.read': MonitorEvents['message.read'];
+  // Firmware updates (agent/firmware): every step and percent of the update in progress
+  'firmware.update': FirmwareUpdate;
   'agent.started': { at: number };
   'agent.stopping': { at: number };
 };

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the test suites with node:test through tsx. Usage: scripts/test.sh [all|unit|integration|browser|qemu]...
+# Runs the test suites with node:test through tsx. Usage: scripts/test.sh [all|unit|integration|browser|qemu|qemu-firmware]...
+# `all` is every suite but qemu-firmware (the A/B firmware updates in the VM, ~13 min: `make test-firmware`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suites=("$@"); [ ${#suites[@]} -gt 0 ] || suites=(all)

@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { Cloud, type InboxMessage } from '../cloud/index.ts';
 import type { Part } from '../context.ts';
-import { JsonlLog } from '../logs/index.ts';
 import { firmwareJobHandler, firmwareVersion } from '../firmware/index.ts';
+import { JsonlLog } from '../logs/index.ts';
 
 export const cloudPart: Part = (ctx) => {
   const cloud = new Cloud({

@@ -37,7 +37,9 @@ export const firmwarePart: Part = (ctx) => {
       const down = (ctx.services.sip?.registrations() ?? []).filter((r) => r.state !== 'registered');
       if (down.length) return `SIP account ${down.map((r) => r.account).join(', ')} not registered`;
       try {
+        // any answer will do: with HTTPS on, the HTTP port answers with a redirect
         await fetch(`http://127.0.0.1:${ctx.config.get().web.port}/api/v1/auth/state`, {
+          redirect: 'manual',
           signal: AbortSignal.timeout(5000),
         });
       } catch (err) {
@@ -54,5 +56,6 @@ export const firmwarePart: Part = (ctx) => {
     },
   });
   ctx.services.firmware = firmware.service();
+  firmware.on((u) => ctx.bus.emit('firmware.update', u));
   return [firmware];
 };

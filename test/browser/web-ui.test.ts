@@ -32,7 +32,7 @@ const MAIN_PAGES: [string, string, string[]][] = [
   ['schedules', '[name="schedules.0.name"]', ['Schedules']],
   ['network', '#autop-export', ['Device', 'Web server', 'Direct IP', 'SIP network', 'Provisioning (autop)']],
   ['actions', '[name="smtp.host"]', ['Action URLs', 'Email (SMTP)', 'FTP']],
-  ['security', '#token-name', ['Admin password', 'API tokens', 'System']],
+  ['security', '#token-name', ['Admin password', 'API tokens', 'System', 'Firmware']],
 ];
 
 /** Keys of the settings the schema marks as not in effect yet (`planned`), in schema order. */

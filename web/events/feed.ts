@@ -36,6 +36,7 @@ const STREAMED: Record<keyof AgentEvents, boolean> = {
   'monitor.call': true,
   'monitor.opened': true,
   'message.read': true,
+  'firmware.update': true,
   'agent.started': true,
   'agent.stopping': true,
 };

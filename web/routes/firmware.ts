@@ -5,7 +5,7 @@
  * POST (admin scope): an update from a URL (JSON `{"url", "version"?, "sha256"?}`) or an upload
  * (the bundle as `application/octet-stream`, `?version=&sha256=` optional); answers 202 with the
  * update's first state, 409 while another update runs. Progress: GET again, or the events stream
- * (`firmware` events).
+ * (`firmware.update` events: each step and percent).
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';

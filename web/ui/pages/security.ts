@@ -2,6 +2,7 @@
 import { ApiFailure, api } from '../lib/api.ts';
 import { fill, fmtTime, h, toast } from '../lib/dom.ts';
 import { apiUsersCard } from './api-users.ts';
+import { firmwareCard } from './firmware.ts';
 import { card, note, type Page, pageEl } from './page.ts';
 
 type Scope = 'read' | 'door' | 'admin';
@@ -189,6 +190,10 @@ export const securityPage: Page = {
   id: 'security',
   title: 'Security & System',
   render() {
-    return { el: pageEl('Security & System', passwordCard(), tokensCard(), apiUsersCard(), systemCard()) };
+    const firmware = firmwareCard();
+    return {
+      el: pageEl('Security & System', passwordCard(), tokensCard(), apiUsersCard(), systemCard(), firmware.el),
+      leave: firmware.stop,
+    };
   },
 };

@@ -1,0 +1,140 @@
+/**
+ * /api/v1/firmware over real HTTP: on a device without A/B slots (this host: no RAUC) GET says so
+ * and POST is refused with the reason; with a firmware service standing in for RAUC's (the real
+ * installer is proven in the VM: test/qemu/firmware.test.ts), a URL and an uploaded bundle (streamed
+ * to the data disk) start an update, bad input is a 400 naming the field, a busy device a 409.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FirmwareBusy, type FirmwareService, type UpdateRequest } from '../../agent/firmware/index.ts';
+import { Client, startAgent, type TestAgent } from './web-support.ts';
+
+let t: TestAgent;
+let c: Client;
+
+before(async () => {
+  t = await startAgent();
+  c = new Client(t.base);
+  assert.equal((await c.setup(t)).status, 200);
+});
+after(async () => {
+  await t?.stop();
+});
+
+function upload(body: Buffer, query = ''): Promise<Response> {
+  return fetch(`${t.base}/api/v1/firmware${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', cookie: c.cookie, 'x-csrf-token': c.csrf },
+    body: new Uint8Array(body),
+  });
+}
+
+describe('firmware API', () => {
+  it('a device without A/B slots says so; an update is refused with the reason', async () => {
+    const g = await c.get('/api/v1/firmware');
+    assert.equal(g.status, 200);
+    assert.equal(g.body.result.available, false);
+    assert.match(g.body.result.reason, /no A\/B slots/);
+    assert.equal(typeof g.body.result.version, 'string');
+    const p = await c.post('/api/v1/firmware', { url: 'http://10.0.2.100:8000/b.raucb' });
+    assert.equal(p.status, 409);
+    assert.match(p.body.error.message, /not possible: this device has no A\/B slots/);
+  });
+
+  describe('with a firmware service', () => {
+    const requests: UpdateRequest[] = [];
+    const uploaded: Buffer[] = [];
+    let busy = false;
+    before(() => {
+      const fake: FirmwareService = {
+        available: true,
+        reason: undefined,
+        version: '1.0',
+        status: async () => ({ available: true, version: '1.0', slots: [], health: { passed: true }, update: null }),
+        current: () => null,
+        begin: async (req) => {
+          if (busy) throw new FirmwareBusy('an update is already in progress (installing)');
+          requests.push(req);
+          if (req.file) uploaded.push(await readFile(req.file));
+          return { id: 'u1', source: req.source, step: 'downloading', fromVersion: '1.0', startedAt: 0, updatedAt: 0 };
+        },
+        on: () => () => {},
+      };
+      t.agent.ctx.services.firmware = fake;
+    });
+
+    it('starts an update from a URL (202), with the version and SHA-256 asked for', async () => {
+      const sha = 'ab'.repeat(32);
+      const r = await c.post('/api/v1/firmware', {
+        url: 'https://fw.example.com/b.raucb',
+        version: '2.0',
+        sha256: sha,
+      });
+      assert.equal(r.status, 202, r.text);
+      assert.equal(r.body.result.step, 'downloading');
+      assert.deepEqual(requests.at(-1), {
+        source: 'api',
+        url: 'https://fw.example.com/b.raucb',
+        version: '2.0',
+        sha256: sha,
+      });
+    });
+
+    it('streams an uploaded bundle to the data disk and starts the update with it', async () => {
+      const bundle = Buffer.alloc(3 * 1024 * 1024, 0x5a);
+      bundle.write('hsqs', 0);
+      const r = await upload(bundle, '?version=2.1');
+      assert.equal(r.status, 202, await r.text());
+      const req = requests.at(-1) as UpdateRequest;
+      assert.equal(req.file, join(t.dataDir, 'firmware', 'upload.raucb'));
+      assert.equal(req.version, '2.1');
+      assert.ok(uploaded.at(-1)?.equals(bundle), 'the file is the uploaded bundle');
+    });
+
+    it('refuses bad input with a 400 naming the field, an empty upload, and a second update (409)', async () => {
+      const n = requests.length;
+      const bad = await c.post('/api/v1/firmware', { url: 'ftp://x/b.raucb' });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error.message, /url: must be an http\(s\) URL/);
+      const sha = await c.post('/api/v1/firmware', { url: 'http://x/b.raucb', sha256: 'nope' });
+      assert.equal(sha.status, 400);
+      assert.match(sha.body.error.message, /sha256: must be 64 hex digits/);
+      const empty = await upload(Buffer.alloc(0));
+      assert.equal(empty.status, 400);
+      assert.match(((await empty.json()) as { error: { message: string } }).error.message, /upload is empty/);
+      assert.equal(requests.length, n, 'nothing started');
+      busy = true;
+      const second = await c.post('/api/v1/firmware', { url: 'http://x/b.raucb' });
+      assert.equal(second.status, 409);
+      assert.match(second.body.error.message, /already in progress/);
+    });
+  });
+
+  it('progress goes out on the events stream as firmware.update events', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${t.base}/api/v1/events`, { headers: { cookie: c.cookie }, signal: ac.signal });
+    assert.equal(res.status, 200);
+    const update = {
+      id: 'u2',
+      source: 'cloud' as const,
+      step: 'downloading' as const,
+      percent: 42,
+      fromVersion: '1.0',
+      startedAt: 0,
+      updatedAt: 0,
+    };
+    let text = '';
+    const dec = new TextDecoder();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    setTimeout(() => t.agent.ctx.bus.emit('firmware.update', update), 100);
+    while (!/event: firmware\.update\ndata: .*"percent":42/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += dec.decode(value, { stream: true });
+    }
+    ac.abort();
+    assert.match(text, /event: firmware\.update\ndata: .*"step":"downloading","percent":42/);
+  });
+});
