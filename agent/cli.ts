@@ -61,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   const dataDir = resolve(values['data-dir'] ?? process.env.PORTIER_DATA_DIR ?? '.data');
+  const dhcpOptionsFile = process.env.PORTIER_DHCP_OPTIONS;
   const [cmd, sub, ...rest] = positionals;
   if (values.help || !cmd) {
     console.log(USAGE);
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
           devBroker: (values.dev ?? false) && !values['no-broker'],
           ...(values.bind ? { bind: values.bind } : {}),
           ...(values['sip-address'] ? { sipAddress: values['sip-address'] } : {}),
+          ...(dhcpOptionsFile ? { dhcpOptionsFile } : {}),
         },
         log,
       );
@@ -157,7 +159,13 @@ export async function main(argv: string[]): Promise<number> {
       await loadReporting(s);
       const { runFromCli, formatRecord } = await import('./provisioning/index.ts');
       // the record is printed: no log lines on stdout
-      const r = await runFromCli({ dataDir, store: s, clock: new RealClock(), log: silentLogger() });
+      const r = await runFromCli({
+        dataDir,
+        store: s,
+        clock: new RealClock(),
+        log: silentLogger(),
+        ...(dhcpOptionsFile ? { dhcpOptionsFile } : {}),
+      });
       console.log(formatRecord(r));
       return r.outcome === 'applied' || r.outcome === 'unchanged' ? 0 : 1;
     }

@@ -27,6 +27,8 @@ export type RunOptions = {
   devBroker?: boolean;
   /** Address the web UI and API bind to; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
   bind?: string;
+  /** The file the DHCP client writes options 66/43 to (default /run/portier/dhcp-options). */
+  dhcpOptionsFile?: string;
   /** Address the SIP engine listens on; default 0.0.0.0 on a device, 127.0.0.1 in the dev run. */
   sipAddress?: string;
 };
@@ -65,6 +67,10 @@ export type AgentContext = {
   services: Partial<AgentServices>;
   /** Asks the agent to restart itself (stop every module, build and start again). */
   restart: () => void;
+  /** The running firmware's version (the image's, else the agent's), read once at start. */
+  firmwareVersion: string;
+  /** Calls of the SIP engine not yet closed (0 without an engine): who waits for the device to be idle. */
+  callsInProgress: () => number;
 };
 
 /** A part of the agent (HAL, SIP, features, web ...): builds its modules from the context. */

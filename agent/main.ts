@@ -6,6 +6,7 @@ import { ConfigStore } from './config/index.ts';
 import type { AgentContext, Part, RunOptions } from './context.ts';
 import { doorPart } from './door/index.ts';
 import { featuresPart } from './features/index.ts';
+import { firmwareVersion } from './firmware/index.ts';
 import { cloudPart } from './parts/cloud.ts';
 import { devBrokerPart } from './parts/dev-broker.ts';
 import { devMonitorPart } from './parts/dev-monitor.ts';
@@ -66,7 +67,18 @@ export async function createAgent(
 
   const host = new ModuleHost(log);
   const restart = deps.onRestart ?? (() => log.warn('restart requested, but this agent cannot restart itself'));
-  const ctx: AgentContext = { options, config, bus, clock, log, services: { modules: () => host.states() }, restart };
+  const services: AgentContext['services'] = { modules: () => host.states() };
+  const ctx: AgentContext = {
+    options,
+    config,
+    bus,
+    clock,
+    log,
+    services,
+    restart,
+    firmwareVersion: firmwareVersion(),
+    callsInProgress: () => services.sip?.calls().filter((c) => c.state !== 'closed').length ?? 0,
+  };
   const built = PARTS.map((part) => ({ part, modules: part(ctx) }));
   for (const b of built) if (LISTENERS.has(b.part)) host.add(...b.modules);
   for (const b of built) if (!LISTENERS.has(b.part)) host.add(...b.modules);

@@ -7,7 +7,7 @@ import { VERSION } from '../version.ts';
 
 export const FIRMWARE_VERSION_FILE = '/etc/portier/firmware-version';
 
-export function firmwareVersion(file = process.env.PORTIER_FIRMWARE_VERSION_FILE ?? FIRMWARE_VERSION_FILE): string {
+export function firmwareVersion(file = FIRMWARE_VERSION_FILE): string {
   try {
     return readFileSync(file, 'utf8').trim() || VERSION;
   } catch {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { Cloud, type InboxMessage } from '../cloud/index.ts';
 import type { Part } from '../context.ts';
-import { firmwareJobHandler, firmwareVersion } from '../firmware/index.ts';
+import { firmwareJobHandler } from '../firmware/index.ts';
 import { JsonlLog } from '../logs/index.ts';
 
 export const cloudPart: Part = (ctx) => {
@@ -12,8 +12,8 @@ export const cloudPart: Part = (ctx) => {
     bus: ctx.bus,
     clock: ctx.clock,
     log: ctx.log.child({ module: 'cloud' }),
-    firmware: firmwareVersion(),
-    calls: () => ctx.services.sip?.calls().filter((c) => c.state !== 'closed').length ?? 0,
+    firmware: ctx.firmwareVersion,
+    calls: ctx.callsInProgress,
     sip: () => {
       const regs = ctx.services.sip?.registrations() ?? [];
       return { accounts: regs.length, registered: regs.filter((r) => r.state === 'registered').length };

@@ -10,9 +10,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../core/index.ts';
 import type { Part } from '../context.ts';
-import { execCommand, Firmware, firmwareVersion, Rauc } from '../firmware/index.ts';
+import { execCommand, Firmware, Rauc } from '../firmware/index.ts';
 
-const RAUC_CONF = process.env.PORTIER_RAUC_CONF ?? '/etc/rauc/system.conf';
+const RAUC_CONF = '/etc/rauc/system.conf';
 const RAUC_BIN = '/usr/bin/rauc';
 /** The boot stage's run directory: `good` there tells the boot watchdog the slot was marked good. */
 const BOOT_RUN_DIR = '/run/portier-boot';
@@ -28,8 +28,8 @@ export const firmwarePart: Part = (ctx) => {
     unavailableReason: available
       ? undefined
       : `this device has no A/B slots (no RAUC: ${RAUC_CONF} or ${RAUC_BIN} missing)`,
-    version: firmwareVersion(),
-    busy: () => (ctx.services.sip?.calls().filter((c) => c.state !== 'closed').length ?? 0) > 0,
+    version: ctx.firmwareVersion,
+    busy: () => ctx.callsInProgress() > 0,
     health: async () => {
       const modules = ctx.services.modules?.() ?? {};
       for (const name of ['hal', 'sip', 'web'])

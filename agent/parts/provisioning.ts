@@ -15,8 +15,8 @@ export const provisioningPart: Part = (ctx) => {
     bus: ctx.bus,
     clock: ctx.clock,
     log: ctx.log.child({ module: 'provisioning' }),
-    busy: () => (ctx.services.sip?.calls().filter((c) => c.state !== 'closed').length ?? 0) > 0,
-    dhcpFile: process.env.PORTIER_DHCP_OPTIONS ?? DHCP_OPTIONS_FILE,
+    busy: () => ctx.callsInProgress() > 0,
+    dhcpFile: ctx.options.dhcpOptionsFile ?? DHCP_OPTIONS_FILE,
     pnp: () => {
       const c = ctx.config.get();
       return discoverPnp({

@@ -18,6 +18,7 @@ export async function runFromCli(deps: {
   store: ConfigStore;
   clock: Clock;
   log: Logger;
+  dhcpOptionsFile?: string;
 }): Promise<RunRecord> {
   const standing = new StandingCommands({
     file: join(deps.dataDir, 'cloud', 'standing.cfg'),
@@ -32,7 +33,7 @@ export async function runFromCli(deps: {
     clock: deps.clock,
     log: deps.log,
     busy: () => false,
-    dhcpFile: process.env.PORTIER_DHCP_OPTIONS ?? DHCP_OPTIONS_FILE,
+    dhcpFile: deps.dhcpOptionsFile ?? DHCP_OPTIONS_FILE,
     afterProvisioning: () => standing.reapply(),
   });
   return prov.trigger('cli').record;

@@ -177,6 +177,8 @@ describe('the agent: HAL, SIP engine, door, logs and features wired as in agent/
       log: silentLogger(),
       services: {},
       restart: () => {},
+      firmwareVersion: 'test',
+      callsInProgress: () => 0,
     };
     const sipPart = (c: AgentContext): Module[] => {
       c.services.sip = new FakeSipEngine(clock);

@@ -44,6 +44,8 @@ beforeEach(async () => {
     log: createLogger({ level: 'info', destination: sink }),
     services: {},
     restart: () => {},
+    firmwareVersion: 'test',
+    callsInProgress: () => 0,
   };
   [mod] = halPart(ctx) as [Module];
   await mod.start();

@@ -57,6 +57,8 @@ describe('SIP part', () => {
       log,
       services: {},
       restart: () => undefined,
+      firmwareVersion: 'test',
+      callsInProgress: () => 0,
     };
     const made: { settings: EngineSettings; dir: string; engine: FakeSipEngine }[] = [];
     const { module, sip } = createSipModule(ctx, (settings, deps) => {
