@@ -1,7 +1,7 @@
-# The agent and the device's own files: a bundled build of agent/cli.ts (esbuild; koffi stays a
-# package, in the userland), the init scripts of rootfs/overlay, and the gpio-sim line table made
-# from the default config. Packed as a second cpio appended to the userland one (the kernel unpacks
-# both), so a change of the agent rebuilds seconds' worth, not the whole userland.
+# The agent and the device's own files: the bundled agent (rootfs/agent-bundle.ts, the one bundler the
+# benches use too; koffi stays a package, in the userland), the init scripts of rootfs/overlay, and the
+# gpio-sim line table made from the default config. Packed as a second cpio appended to the userland
+# one (the kernel unpacks both), so a change of the agent rebuilds seconds' worth, not the whole userland.
 
 agent_build() {
   AGENT_CPIO=$BUILD/agent.cpio
@@ -10,9 +10,7 @@ agent_build() {
   t=$BUILD/agent
   rm -rf "$t"
   mkdir -p "$t/opt/portier" "$t/etc/portier"
-  "$REPO/node_modules/.bin/esbuild" "$REPO/agent/cli.ts" --bundle --platform=node --format=esm --target=node20 \
-    --outfile="$t/opt/portier/portier.mjs" --external:koffi --external:pino-pretty --log-level=warning \
-    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+  (cd "$REPO" && node --import tsx rootfs/agent-bundle.ts "$t/opt/portier/portier.mjs")
   cp -a "$HERE/overlay/." "$t/"
   # executable whatever the checkout kept (a /init that is not executable panics the kernel)
   chmod 755 "$t/init" "$t"/etc/portier/{agent-run,agent-stop,ctl-serve,gpio-setup,udhcpc.script} "$t"/usr/bin/{gpio-sim,portier}
