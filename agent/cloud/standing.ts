@@ -53,7 +53,7 @@ export class StandingCommands {
     let result: ReapplyResult = { applied: 0, problems: [], keys: [] };
     await this.#store
       .update((current) => {
-        const r = readAutop(this.#lines, current);
+        const r = readAutop(this.#lines, current, { fromServer: true });
         result = { applied: r.applied.length, problems: r.problems, keys: [] };
         return r.config ?? current;
       }, source)

@@ -2,7 +2,7 @@
  * The autop codec: `Key = Value` provisioning files as door phones and IP phones are
  * provisioned in the field, read into the schema and written back out of it.
  */
-import { findLeaf, type Leaf, leafOf, leaves, setAt } from './paths.ts';
+import { findLeaf, getAt, type Leaf, leafOf, leaves, setAt } from './paths.ts';
 import type { Config } from './schema/index.ts';
 import { validateConfig } from './validate.ts';
 import { decodeValue, encodeValue } from './values.ts';
@@ -49,11 +49,21 @@ function quote(v: string): string {
 
 type Planned = AutopEntry & { leaf: Leaf; decoded: unknown };
 
+export type ReadAutopOptions = {
+  /** The valid lines apply, the others are reported and skipped (default: any problem and nothing applies). */
+  lenient?: boolean;
+  /**
+   * The file comes from a server (provisioning server, cloud job): a line that would change a
+   * setting the device alone sets (`deviceOnly`, e.g. its MAC address) is a problem.
+   */
+  fromServer?: boolean;
+};
+
 /**
  * Reads an autop file onto `current`. Strict (default): any problem and nothing applies.
  * Lenient: the valid lines apply, the others are reported and skipped.
  */
-export function readAutop(text: string, current: Config, opts: { lenient?: boolean } = {}): AutopResult {
+export function readAutop(text: string, current: Config, opts: ReadAutopOptions = {}): AutopResult {
   const { entries, problems } = parseAutop(text);
   const skipped: AutopEntry[] = [];
   let planned: Planned[] = [];
@@ -67,6 +77,15 @@ export function readAutop(text: string, current: Config, opts: { lenient?: boole
     const d = decodeValue(leaf, e.value);
     if (!d.ok) {
       problems.push({ line: e.line, key: e.key, message: d.error });
+      skipped.push(e);
+      continue;
+    }
+    if (opts.fromServer && leaf.meta.deviceOnly && d.value !== getAt(current, leaf.path)) {
+      problems.push({
+        line: e.line,
+        key: e.key,
+        message: 'is set on the device only; a file from a server cannot change it',
+      });
       skipped.push(e);
       continue;
     }

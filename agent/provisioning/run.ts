@@ -104,7 +104,7 @@ export async function provision(
   let changed: string[];
   try {
     const change = await deps.store.update((current) => {
-      const r = readAutop(text, current);
+      const r = readAutop(text, current, { fromServer: true });
       if (!r.config) throw new Rejected(r.problems.map((p) => describe(p, where)));
       return r.config;
     }, CHANGE_SOURCE);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FileServer, makeCertificate, startFileServer } from '../harness/http-server.ts';
 import { freeTcpPort } from '../harness/ports.ts';
-import { MAC_LOWER, provisioningRig } from '../harness/provisioning-rig.ts';
+import { MAC, MAC_LOWER, provisioningRig } from '../harness/provisioning-rig.ts';
 
 let work: string;
 let http: FileServer;
@@ -124,5 +124,31 @@ describe('a bad server', () => {
     assert.deepEqual(rec.problems, [
       `${MAC_LOWER} line 3: Config.Network.RTPPORT.Max: must be greater than RTP port min`,
     ]);
+  });
+
+  it("a file that would change the device's MAC (its id): nothing applied, the line named; the same MAC is fine", async () => {
+    http.files.set(
+      '/mac/common.cfg',
+      'Config.DeviceInfo.DEVICEINFO.MAC = 0C:11:05:00:00:99\nConfig.DeviceInfo.DEVICEINFO.Name = Gate\n',
+    );
+    const rec = await runOnce(`${http.base}/mac/`);
+    assert.equal(rec.outcome, 'rejected');
+    assert.deepEqual(rec.problems, [
+      'common.cfg line 1: Config.DeviceInfo.DEVICEINFO.MAC: is set on the device only; a file from a server cannot change it',
+    ]);
+    // an exported config of this very device repeats its MAC: that applies
+    http.files.set(
+      '/same-mac/common.cfg',
+      `Config.DeviceInfo.DEVICEINFO.MAC = ${MAC}\nConfig.DeviceInfo.DEVICEINFO.Name = Gate\n`,
+    );
+    const r = await provisioningRig({ config: { cloud: { autopUrl: `${http.base}/same-mac/` } } });
+    try {
+      const ok = await r.prov.trigger('api').record;
+      assert.equal(ok.outcome, 'applied');
+      assert.equal(r.store.get().identity.name, 'Gate');
+      assert.equal(r.store.get().identity.mac, MAC);
+    } finally {
+      await r.close();
+    }
   });
 });

@@ -163,6 +163,23 @@ describe('autop import', () => {
     assert.deepEqual(r.problems, []);
     assert.deepEqual(r.config!.schedules[0]!.days, ['mon', 'tue', 'wed', 'thu', 'fri']);
   });
+
+  it('a file from a server cannot change a setting the device alone sets (its MAC); the device can', () => {
+    const mac = 'Config.DeviceInfo.DEVICEINFO.MAC = 0C:11:05:00:00:99';
+    const current = readAutop('Config.DeviceInfo.DEVICEINFO.MAC = 0C:11:05:00:00:01', defaultConfig()).config!;
+    const server = readAutop(`${mac}\nConfig.DeviceInfo.DEVICEINFO.Name = Gate`, current, { fromServer: true });
+    assert.equal(server.config, undefined);
+    assert.deepEqual(server.problems, [
+      {
+        line: 1,
+        key: 'Config.DeviceInfo.DEVICEINFO.MAC',
+        message: 'is set on the device only; a file from a server cannot change it',
+      },
+    ]);
+    const same = readAutop('Config.DeviceInfo.DEVICEINFO.MAC = 0C:11:05:00:00:01', current, { fromServer: true });
+    assert.deepEqual(same.problems, []);
+    assert.equal(readAutop(mac, current).config?.identity.mac, '0C:11:05:00:00:99');
+  });
 });
 
 describe('autop export', () => {

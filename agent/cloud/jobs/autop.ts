@@ -29,7 +29,7 @@ export function autopHandler(deps: {
   fetch?: Fetcher;
 }): JobHandler<AutopJob> {
   const check = (text: string): JobOutcome | undefined => {
-    const r = readAutop(text, deps.store.get());
+    const r = readAutop(text, deps.store.get(), { fromServer: true });
     if (r.problems.length === 0) return undefined;
     return {
       status: 'REJECTED',
@@ -66,7 +66,7 @@ export function autopHandler(deps: {
       if (bad) return bad;
       // The irreversible part: the config write, all or nothing. Nothing awaits between the cancel
       // check above and it; a cancel that comes during the write is too late (the job SUCCEEDS).
-      const r = readAutop(text, deps.store.get());
+      const r = readAutop(text, deps.store.get(), { fromServer: true });
       if (!r.config) return check(text) ?? { status: 'FAILED', details: 'the autop lines could not be applied' };
       const change = await deps.store.replace(r.config, 'cloud');
       if (!doc.once) await deps.standing.save(text);

@@ -9,9 +9,11 @@ export const identity = section(
   {
     mac: text('', {
       title: 'MAC address',
-      description: 'Device MAC address; empty = read from the first network interface at start.',
+      description:
+        'Device MAC address; empty = read from the first network interface at start. Set on the device only: a provisioning server or the cloud cannot change it (it is the device id).',
       autop: 'Config.DeviceInfo.DEVICEINFO.MAC',
       format: 'mac',
+      deviceOnly: true,
     }),
     model: text('Portier DP1', { title: 'Model', autop: 'Config.DeviceInfo.DEVICEINFO.Model', max: 64, min: 1 }),
     role: choice(['door-phone', 'indoor-monitor'], 'door-phone', {

@@ -46,9 +46,21 @@ export type FieldMeta = {
    * shown by the web UI. Says what will bring it, e.g. "the cloud link (issue 11)".
    */
   planned?: string;
+  /**
+   * The device's own (its identity): set on the device (web UI, API, CLI), never changed by a file a
+   * server sends (provisioning server, cloud job); such a file may repeat the value in force.
+   */
+  deviceOnly?: true;
 };
 
-type Common = { title: string; autop: string; description?: string; aliases?: string[]; planned?: string };
+type Common = {
+  title: string;
+  autop: string;
+  description?: string;
+  aliases?: string[];
+  planned?: string;
+  deviceOnly?: true;
+};
 
 export function bool(def: boolean, m: Common) {
   return z
