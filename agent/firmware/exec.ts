@@ -2,9 +2,10 @@
 import { spawn } from 'node:child_process';
 import type { Exec } from './rauc.ts';
 
-export const execCommand: Exec = (command, args, onLine) =>
+export const execCommand: Exec = (command, args, onLine, signal) =>
   new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // a signal (a cancel) ends the command with SIGTERM
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     let output = '';
     let partial = '';
     const take = (d: Buffer) => {

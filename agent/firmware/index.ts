@@ -8,10 +8,13 @@ export {
   Firmware,
   FirmwareBusy,
   type FirmwareDeps,
+  FirmwareNotCancelable,
+  type FirmwareOffer,
   type FirmwareStatus,
   type FirmwareStep,
   FirmwareUnavailable,
   type FirmwareUpdate,
+  IRREVERSIBLE_STEPS,
   type UpdateRequest,
 } from './updater.ts';
 export { firmwareVersion } from './version.ts';

@@ -6,11 +6,12 @@
  * progress lines and errors. The process runner is passed in (tests give a fake).
  */
 
-/** Runs a command; `onLine` sees each output line (stdout and stderr) as it comes. */
+/** Runs a command; `onLine` sees each output line (stdout and stderr) as it comes; `signal` kills it. */
 export type Exec = (
   command: string,
   args: string[],
   onLine?: (line: string) => void,
+  signal?: AbortSignal,
 ) => Promise<{ code: number; output: string }>;
 
 export type SlotInfo = {
@@ -56,9 +57,9 @@ export class Rauc {
     return parseStatus(r.output);
   }
 
-  /** The bundle's manifest, after RAUC checked its signature against the device's keyring. */
-  async info(bundle: string): Promise<BundleInfo> {
-    const r = await this.#exec(this.#bin, ['info', '--output-format=json', bundle]);
+  /** The bundle's manifest, after RAUC checked its signature against the device's keyring (`signal` stops the check). */
+  async info(bundle: string, signal?: AbortSignal): Promise<BundleInfo> {
+    const r = await this.#exec(this.#bin, ['info', '--output-format=json', bundle], undefined, signal);
     if (r.code !== 0) throw new RaucError(lastLines(r.output));
     const json = jsonIn(r.output) as { compatible?: string; version?: string } | undefined;
     if (!json?.compatible) throw new RaucError(`rauc info: no manifest in its answer: ${lastLines(r.output)}`);

@@ -15,6 +15,17 @@
  *
  * Steps: waiting (for a call) → downloading → verifying → installing → rebooting →
  * verifying-new-slot → done | failed (rolling-back between, when the new slot fails its checks).
+ *
+ * Cancel (`cancel`): while the update waits for a call, downloads or verifies, it stops at once,
+ * the partial download is removed, the running slot is untouched, and the update ends `canceled`.
+ * Once RAUC has started writing the other slot (`installing` and after) a cancel is refused with
+ * the reason (FirmwareNotCancelable): a half-written slot is never the one that boots, but the
+ * install is not interrupted on purpose.
+ *
+ * Offer (`offered`): the version the device knows it could install, for Home Assistant's update
+ * entity: a cloud firmware job waiting for its time (`offer`, kept on the data disk until the job
+ * ends), or the last update from a URL that was cancelled or failed before its install (a retry).
+ * Its URL is always the device's own record, never anything read from MQTT.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -34,14 +45,24 @@ export type FirmwareStep =
   | 'verifying-new-slot'
   | 'rolling-back'
   | 'done'
-  | 'failed';
+  | 'failed'
+  | 'canceled';
 
-export const FINAL_STEPS: readonly FirmwareStep[] = ['done', 'failed'];
+export const FINAL_STEPS: readonly FirmwareStep[] = ['done', 'failed', 'canceled'];
+/** Steps from which a cancel is refused: RAUC is writing (or has written) the other slot. */
+export const IRREVERSIBLE_STEPS: readonly FirmwareStep[] = [
+  'installing',
+  'rebooting',
+  'verifying-new-slot',
+  'rolling-back',
+];
 
 export type FirmwareUpdate = {
   id: string;
-  source: 'api' | 'ui' | 'cloud';
+  source: 'api' | 'ui' | 'cloud' | 'home-assistant';
   url?: string;
+  /** The SHA-256 the bundle was asked to have. */
+  sha256?: string;
   upload?: boolean;
   /** The version asked for (a cloud job names it; the bundle must carry it). */
   version?: string;
@@ -81,12 +102,27 @@ export type UpdateRequest = {
   version?: string;
   sha256?: string;
   jobId?: string;
+  /** Called just before RAUC starts writing the slot (from then on a cancel is refused; a cloud job commits). */
+  beforeInstall?: () => Promise<void>;
   /** Called just before the reboot (a cloud job commits, with its boot id). */
   beforeReboot?: () => Promise<void>;
 };
 
 export class FirmwareBusy extends Error {}
 export class FirmwareUnavailable extends Error {}
+/** A cancel that cannot be done: no update in progress, or RAUC is already writing the slot. */
+export class FirmwareNotCancelable extends Error {}
+
+/** A version the device knows it could install (see the file's comment). */
+export type FirmwareOffer = {
+  version: string;
+  url: string;
+  sha256?: string;
+  /** `cloud`: a cloud firmware job waiting for its `notBefore`; `retry`: the last update from a URL that did not install. */
+  from: 'cloud' | 'retry';
+  jobId?: string;
+  notBefore?: string;
+};
 
 export type FirmwareDeps = {
   /** Directory on the data disk for the update state and the downloaded bundle. */
@@ -124,6 +160,12 @@ export class Firmware implements Module {
   #checking: Promise<void> = Promise.resolve();
   #writing: Promise<void> = Promise.resolve();
   #run_: Promise<void> = Promise.resolve();
+  /** Aborts the update in progress (a cancel); undefined when none runs. */
+  #abort: AbortController | undefined;
+  /** RAUC is writing the slot: a cancel is refused. */
+  #irreversible = false;
+  #offer: FirmwareOffer | undefined;
+  #watchers = new Set<() => void>();
 
   constructor(deps: FirmwareDeps) {
     this.#deps = deps;
@@ -133,6 +175,10 @@ export class Firmware implements Module {
     return join(this.#deps.dir, 'update.json');
   }
 
+  get #offerFile(): string {
+    return join(this.#deps.dir, 'offer.json');
+  }
+
   async start(): Promise<void> {
     await mkdir(this.#deps.dir, { recursive: true });
     try {
@@ -140,6 +186,12 @@ export class Firmware implements Module {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         this.#deps.log.error({ err }, 'firmware: the update state is unreadable; starting without it');
+    }
+    try {
+      this.#offer = JSON.parse(await readFile(this.#offerFile, 'utf8')) as FirmwareOffer;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.#deps.log.error({ err }, 'firmware: the offer is unreadable; starting without it');
     }
     if (!this.#deps.rauc) {
       this.#health = { passed: null, problem: this.#deps.unavailableReason };
@@ -174,6 +226,70 @@ export class Firmware implements Module {
     return this.#update ? { ...this.#update } : null;
   }
 
+  /** Every change of the update or of the offer; returns the unsubscribe. */
+  watch(listener: () => void): () => void {
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
+
+  /** What the device could install now (see the file's comment), or undefined. */
+  offered(): FirmwareOffer | undefined {
+    const running = this.#deps.version;
+    if (!this.#deps.rauc) return undefined;
+    if (this.#offer && this.#offer.version !== running) return { ...this.#offer };
+    const u = this.#update;
+    const version = u?.bundleVersion ?? u?.version;
+    // a retry: cancelled, or failed before RAUC wrote the slot (a rolled-back version is not offered again)
+    if (u?.url && version && version !== running && (u.step === 'canceled' || (u.step === 'failed' && !u.targetSlot)))
+      return { from: 'retry', version, url: u.url, ...(u.sha256 ? { sha256: u.sha256 } : {}) };
+    return undefined;
+  }
+
+  /** A cloud firmware job waiting for its time: offered until it ends (`withdraw`). */
+  async offer(o: Omit<FirmwareOffer, 'from'>): Promise<void> {
+    this.#offer = { from: 'cloud', ...o };
+    await this.#saveOffer();
+  }
+
+  /** The job `jobId` ended (or started): its offer is withdrawn. */
+  async withdraw(jobId: string): Promise<void> {
+    if (this.#offer?.jobId !== jobId) return;
+    this.#offer = undefined;
+    await this.#saveOffer();
+  }
+
+  /** Installs the offered version (Home Assistant's install command). */
+  async installOffered(source: FirmwareUpdate['source']): Promise<FirmwareUpdate> {
+    const o = this.offered();
+    if (!o) throw new FirmwareUnavailable('no newer version is offered to this device');
+    return this.begin({ source, url: o.url, version: o.version, ...(o.sha256 ? { sha256: o.sha256 } : {}) });
+  }
+
+  /**
+   * Cancels the update in progress: resolves with its final state (`canceled`) once it stopped.
+   * Throws FirmwareNotCancelable when none runs or RAUC is already writing the slot.
+   */
+  async cancel(reason: string): Promise<FirmwareUpdate> {
+    const u = this.#update;
+    if (!u || FINAL_STEPS.includes(u.step)) throw new FirmwareNotCancelable('no update is in progress');
+    if (this.#irreversible || IRREVERSIBLE_STEPS.includes(u.step) || !this.#abort)
+      throw new FirmwareNotCancelable(
+        `the update can no longer be cancelled: RAUC is writing the other slot or has written it (step ${u.step}); it goes on`,
+      );
+    this.#abort.abort(new Error(reason));
+    await this.#run_;
+    return this.current() as FirmwareUpdate;
+  }
+
+  async #saveOffer(): Promise<void> {
+    for (const w of this.#watchers) w();
+    const text = this.#offer ? `${JSON.stringify(this.#offer, null, 2)}\n` : undefined;
+    this.#writing = this.#writing
+      .then(() => (text ? writeFileAtomic(this.#offerFile, text) : rm(this.#offerFile, { force: true })))
+      .catch((err) => this.#deps.log.error({ err: errorMessage(err) }, 'firmware: cannot save the offer'));
+    await this.#writing;
+  }
+
   service(): FirmwareService {
     return {
       available: !!this.#deps.rauc,
@@ -182,7 +298,13 @@ export class Firmware implements Module {
       status: () => this.status(),
       current: () => this.current(),
       begin: (req) => this.begin(req),
+      cancel: (reason) => this.cancel(reason),
       on: (l) => this.on(l),
+      watch: (l) => this.watch(l),
+      offered: () => this.offered(),
+      offer: (o) => this.offer(o),
+      withdraw: (id) => this.withdraw(id),
+      installOffered: (source) => this.installOffered(source),
     };
   }
 
@@ -209,31 +331,49 @@ export class Firmware implements Module {
     if (this.#running || (this.#update && !FINAL_STEPS.includes(this.#update.step)))
       throw new FirmwareBusy(`an update is already in progress (${this.#update?.step ?? 'starting'})`);
     this.#running = true;
+    const abort = new AbortController();
+    this.#abort = abort;
     const now = this.#deps.clock.now();
     this.#update = {
       id: randomUUID(),
       source: req.source,
       ...(req.url ? { url: req.url } : { upload: true }),
       ...(req.version ? { version: req.version } : {}),
+      ...(req.sha256 ? { sha256: req.sha256.toLowerCase() } : {}),
       ...(req.jobId ? { jobId: req.jobId } : {}),
       step: this.#deps.busy() ? 'waiting' : req.url ? 'downloading' : 'verifying',
       fromVersion: this.#deps.version,
       startedAt: now,
       updatedAt: now,
     };
-    await this.#set({});
-    this.#run_ = this.#run(req).finally(() => {
-      this.#running = false;
+    // #run_ is the update's promise from now on (a cancel waits for it), though it starts below
+    let go = () => {};
+    const started = new Promise<void>((r) => {
+      go = r;
     });
+    this.#run_ = started
+      .then(() => this.#run(req, abort.signal))
+      .finally(() => {
+        this.#running = false;
+        this.#irreversible = false;
+        this.#abort = undefined;
+      });
+    await this.#set({});
+    if (req.jobId) await this.withdraw(req.jobId);
+    go();
     return this.current() as FirmwareUpdate;
   }
 
-  async #run(req: UpdateRequest): Promise<void> {
+  async #run(req: UpdateRequest, signal: AbortSignal): Promise<void> {
     const { clock, log } = this.#deps;
     const rauc = this.#deps.rauc as Rauc;
     const bundle = req.file ?? join(this.#deps.dir, 'bundle.raucb');
+    const check = () => {
+      if (signal.aborted) throw signal.reason;
+    };
     try {
-      await this.#waitForCalls('before the update');
+      await this.#waitForCalls('before the update', signal);
+      check();
       if (req.url) {
         await this.#set({ step: 'downloading', percent: 0 });
         let last = clock.monotonic();
@@ -242,6 +382,7 @@ export class Firmware implements Module {
           file: bundle,
           maxBytes: this.#deps.maxBundleBytes ?? 1024 * 1024 * 1024,
           fetch: this.#deps.fetch,
+          signal,
           progress: (percent) => {
             // at most one report a second (and the last): the cloud and the UI need no more
             if (percent !== undefined && (percent === 100 || clock.monotonic() - last >= 1000)) {
@@ -256,14 +397,21 @@ export class Firmware implements Module {
       } else {
         await this.#set({ step: 'verifying', percent: undefined });
       }
-      const info = await rauc.info(bundle).catch((err) => {
+      check();
+      const info = await rauc.info(bundle, signal).catch((err) => {
+        check();
         throw new Error(`the bundle was refused: ${errorMessage(err)}`);
       });
+      check();
       const status = await rauc.status();
       if (info.compatible !== status.compatible)
         throw new Error(`the bundle is for "${info.compatible}", this device is "${status.compatible}"`);
       if (req.version && info.version !== req.version)
         throw new Error(`the bundle is version ${info.version}, the update asked for ${req.version}`);
+      // the last moment a cancel is taken: from here on RAUC writes the other slot
+      check();
+      this.#irreversible = true;
+      await req.beforeInstall?.();
       await this.#set({ step: 'installing', percent: 0, bundleVersion: info.version, fromSlot: status.booted });
       await rauc.install(bundle, (percent, message) => void this.#set({ percent, message }));
       const after = await rauc.status();
@@ -277,18 +425,27 @@ export class Firmware implements Module {
       this.#deps.reboot();
     } catch (err) {
       await rm(bundle, { force: true }).catch(() => {});
+      if (signal.aborted && !this.#irreversible) {
+        const reason = errorMessage(signal.reason);
+        log.warn({ reason }, 'firmware update cancelled: the running slot is untouched');
+        await this.#set({ step: 'canceled', percent: undefined, message: reason });
+        return;
+      }
       log.error({ err: errorMessage(err) }, 'firmware update failed');
       await this.#set({ step: 'failed', percent: undefined, error: errorMessage(err) });
     }
   }
 
-  async #waitForCalls(when: string): Promise<void> {
+  async #waitForCalls(when: string, signal?: AbortSignal): Promise<void> {
     const { clock, busy } = this.#deps;
     if (!busy()) return;
     const max = this.#deps.maxCallWaitMs ?? 10 * 60_000;
     const started = clock.monotonic();
     await this.#set({ step: 'waiting', message: `waiting for the call to end ${when}` });
-    while (busy() && clock.monotonic() - started < max) await clock.sleep(1000);
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    while (busy() && clock.monotonic() - started < max && !signal?.aborted)
+      await Promise.race([clock.sleep(1000), aborted]);
+    if (signal?.aborted) return;
     if (busy())
       await this.#set({ message: `a call was still in progress after ${Math.round(max / 1000)} s: going on` });
   }
@@ -357,6 +514,7 @@ export class Firmware implements Module {
     for (const k of Object.keys(patch) as (keyof FirmwareUpdate)[]) if (patch[k] === undefined) delete next[k];
     this.#update = next;
     for (const l of this.#listeners) l({ ...next });
+    for (const w of this.#watchers) w();
     // writes one after the other, each of the state as it is then
     this.#writing = this.#writing
       .then(() => writeFileAtomic(this.#file, `${JSON.stringify(this.#update, null, 2)}\n`))

@@ -57,5 +57,10 @@ export const firmwarePart: Part = (ctx) => {
   });
   ctx.services.firmware = firmware.service();
   firmware.on((u) => ctx.bus.emit('firmware.update', u));
+  // a cloud firmware job that ends before it ran (cancelled, timed out) no longer offers its version
+  ctx.bus.on('cloud.job', (j) => {
+    if (j.type === 'firmware' && !['QUEUED', 'IN_PROGRESS'].includes(j.status))
+      void ctx.services.firmware?.withdraw(j.id);
+  });
   return [firmware];
 };

@@ -16,6 +16,7 @@ export const homeAssistantPart: Part = (ctx) => {
     inputs: () => ctx.services.inputs?.states() ?? [],
     sip: () => ctx.services.sip,
     webUrl: () => webUrl(ctx),
+    firmware: () => ctx.services.firmware,
   });
   ctx.services.homeAssistant = { status: () => ha.status() };
   return [ha];

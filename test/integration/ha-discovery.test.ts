@@ -69,7 +69,7 @@ const configOf = (object: string, component: string) =>
 describe('Home Assistant MQTT discovery', () => {
   it('announces one device with its entities, each config as Home Assistant documents it', async () => {
     await ha.next(`${BASE}/availability`, (s) => s.payload === 'online' && s.retain);
-    await ha.next(`homeassistant/sensor/${ID}/last_door/config`);
+    await ha.next(`homeassistant/update/${ID}/firmware/config`); // the last one published
     const configs = ha.configs();
     for (const [topic, payload] of configs) checkDiscovery(topic, JSON.parse(payload));
     const objects = [...configs.keys()].map((k) => k.split('/').slice(1, 2).concat(k.split('/')[3]!).join(':')).sort();
@@ -86,6 +86,7 @@ describe('Home Assistant MQTT discovery', () => {
       'sensor:call_state',
       'sensor:last_caller',
       'sensor:last_door',
+      'update:firmware',
     ]);
     const bell = configOf('doorbell', 'event');
     assert.equal(bell.device_class, 'doorbell');
@@ -104,14 +105,23 @@ describe('Home Assistant MQTT discovery', () => {
     assert.equal(lock.retain, false);
     assert.equal(configOf('input3', 'binary_sensor').device_class, 'door');
     assert.equal(configOf('sip1', 'binary_sensor').device_class, 'connectivity');
+    // this host has no A/B slots: the firmware is shown, without an install command
+    const update = configOf('firmware', 'update');
+    assert.equal(update.device_class, 'firmware');
+    assert.equal(update.command_topic, undefined);
+    assert.equal(update.state_topic, `${BASE}/firmware/state`);
     const status = t.agent.ctx.services.homeAssistant!.status();
     assert.equal(status.state, 'online');
-    assert.equal(status.entities, 12);
+    assert.equal(status.entities, 13);
     assert.doesNotMatch(JSON.stringify(status), new RegExp(broker.device('door').password));
     // states are there (retained) from the start
     assert.equal((await ha.next(`${BASE}/relay/1/state`)).payload, 'LOCKED');
     assert.equal((await ha.next(`${BASE}/call/state`)).payload, 'idle');
     assert.equal((await ha.next(`${BASE}/input/3`)).payload, 'OFF');
+    const fw = JSON.parse((await ha.next(`${BASE}/firmware/state`)).payload);
+    assert.equal(fw.installed_version, t.agent.ctx.firmwareVersion);
+    assert.equal(fw.latest_version, fw.installed_version, 'nothing offered');
+    assert.equal(fw.in_progress, false);
   });
 
   it('a press of the push button fires the ring event', async () => {
@@ -177,8 +187,8 @@ describe('Home Assistant MQTT discovery', () => {
     const from = ha.seen.length;
     await ha.publish('homeassistant/status', 'online');
     await ha.next(`homeassistant/event/${ID}/doorbell/config`, () => true, from);
-    await ha.next(`homeassistant/sensor/${ID}/last_door/config`, () => true, from);
-    assert.equal(ha.configs(from).size, 12);
+    await ha.next(`homeassistant/update/${ID}/firmware/config`, () => true, from);
+    assert.equal(ha.configs(from).size, 13);
     await ha.next(`${BASE}/call/state`, () => true, from);
   });
 
@@ -204,14 +214,14 @@ describe('Home Assistant MQTT discovery', () => {
 
   it('turned off: every entity is removed (empty retained configs), the link closes', async () => {
     const before = await retainedNow(broker.url, haUser(), 'homeassistant/#');
-    assert.equal([...before.keys()].filter((k) => k.endsWith('/config')).length, 12);
+    assert.equal([...before.keys()].filter((k) => k.endsWith('/config')).length, 13);
     const from = ha.seen.length;
     await t.agent.ctx.config.apply({ homeAssistant: { enabled: false } }, 'test');
     await ha.next(`${BASE}/availability`, (s) => s.payload === 'offline', from);
     const left = await retainedNow(broker.url, haUser(), 'homeassistant/#');
     assert.deepEqual([...left.keys()], []);
     const removed = [...ha.configs(from).values()];
-    assert.equal(removed.length, 12);
+    assert.equal(removed.length, 13);
     assert.ok(removed.every((p) => p === ''));
   });
 });

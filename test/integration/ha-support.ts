@@ -5,7 +5,9 @@
  *
  * The option lists below are written from Home Assistant's documentation pages, not from Portier's
  * code: https://www.home-assistant.io/integrations/mqtt/ (discovery, device, availability),
- * event.mqtt, lock.mqtt, button.mqtt, binary_sensor.mqtt, sensor.mqtt.
+ * event.mqtt, lock.mqtt, button.mqtt, binary_sensor.mqtt, sensor.mqtt, update.mqtt (and the update
+ * entity's state attributes: https://developers.home-assistant.io/docs/core/entity/update and the
+ * 2024-10-31 developer blog "Changes to the update entity": in_progress a bool, update_percentage).
  */
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -81,6 +83,23 @@ export const HA_COMPONENTS: Record<string, { required: string[]; options: string
       'value_template',
     ],
   },
+  update: {
+    required: [],
+    options: [
+      'command_topic',
+      'device_class',
+      'display_precision',
+      'latest_version_template',
+      'latest_version_topic',
+      'payload_install',
+      'release_summary',
+      'release_url',
+      'retain',
+      'state_topic',
+      'title',
+      'value_template',
+    ],
+  },
   sensor: {
     required: ['state_topic'],
     options: [
@@ -119,7 +138,37 @@ const DEVICE_CLASSES: Record<string, string[]> = {
   event: ['button', 'doorbell', 'motion'],
   binary_sensor: ['connectivity', 'door', 'lock', 'opening', 'occupancy', 'problem', 'running', 'tamper'],
   button: ['identify', 'restart', 'update'],
+  update: ['firmware'],
 };
+
+/**
+ * The JSON an MQTT update entity's state_topic may carry (update.mqtt): installed_version,
+ * latest_version, title, release_summary (at most 255 characters), release_url, entity_picture,
+ * in_progress (a bool) and update_percentage (0-100 or null). Throws naming the field.
+ */
+export function checkUpdateState(payload: string): Record<string, unknown> {
+  const s = JSON.parse(payload) as Record<string, unknown>;
+  const known = [
+    'installed_version',
+    'latest_version',
+    'title',
+    'release_summary',
+    'release_url',
+    'entity_picture',
+    'in_progress',
+    'update_percentage',
+  ];
+  for (const key of Object.keys(s)) assert.ok(known.includes(key), `update state: ${key} is not documented`);
+  assert.equal(typeof s.installed_version, 'string', 'update state: installed_version');
+  if (s.latest_version !== undefined) assert.equal(typeof s.latest_version, 'string', 'update state: latest_version');
+  if (s.in_progress !== undefined) assert.equal(typeof s.in_progress, 'boolean', 'update state: in_progress');
+  if (s.update_percentage !== undefined && s.update_percentage !== null) {
+    assert.equal(typeof s.update_percentage, 'number', 'update state: update_percentage');
+    assert.ok((s.update_percentage as number) >= 0 && (s.update_percentage as number) <= 100);
+  }
+  if (s.release_summary !== undefined) assert.ok(String(s.release_summary).length <= 255, 'release_summary');
+  return s;
+}
 
 /** Checks one discovery config as Home Assistant would read it; throws naming the topic and the option. */
 export function checkDiscovery(topic: string, config: Record<string, unknown>): void {

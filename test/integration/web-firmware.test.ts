@@ -2,13 +2,19 @@
  * /api/v1/firmware over real HTTP: on a device without A/B slots (this host: no RAUC) GET says so
  * and POST is refused with the reason; with a firmware service standing in for RAUC's (the real
  * installer is proven in the VM: test/qemu/firmware.test.ts), a URL and an uploaded bundle (streamed
- * to the data disk) start an update, bad input is a 400 naming the field, a busy device a 409.
+ * to the data disk) start an update, bad input is a 400 naming the field, a busy device a 409;
+ * DELETE cancels the update in progress (admin, CSRF), or says why it cannot (409).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FirmwareBusy, type FirmwareService, type UpdateRequest } from '../../agent/firmware/index.ts';
+import {
+  FirmwareBusy,
+  FirmwareNotCancelable,
+  type FirmwareService,
+  type UpdateRequest,
+} from '../../agent/firmware/index.ts';
 import { Client, startAgent, type TestAgent } from './web-support.ts';
 
 let t: TestAgent;
@@ -41,12 +47,17 @@ describe('firmware API', () => {
     const p = await c.post('/api/v1/firmware', { url: 'http://10.0.2.100:8000/b.raucb' });
     assert.equal(p.status, 409);
     assert.match(p.body.error.message, /not possible: this device has no A\/B slots/);
+    const d = await c.req('DELETE', '/api/v1/firmware');
+    assert.equal(d.status, 409);
+    assert.match(d.body.error.message, /no update is in progress/);
   });
 
   describe('with a firmware service', () => {
     const requests: UpdateRequest[] = [];
     const uploaded: Buffer[] = [];
+    const cancels: string[] = [];
     let busy = false;
+    let writing = false;
     before(() => {
       const fake: FirmwareService = {
         available: true,
@@ -60,7 +71,30 @@ describe('firmware API', () => {
           if (req.file) uploaded.push(await readFile(req.file));
           return { id: 'u1', source: req.source, step: 'downloading', fromVersion: '1.0', startedAt: 0, updatedAt: 0 };
         },
+        cancel: async (reason) => {
+          if (writing)
+            throw new FirmwareNotCancelable(
+              'the update can no longer be cancelled: RAUC is writing the other slot or has written it (step installing); it goes on',
+            );
+          cancels.push(reason);
+          return {
+            id: 'u1',
+            source: 'api',
+            step: 'canceled',
+            message: reason,
+            fromVersion: '1.0',
+            startedAt: 0,
+            updatedAt: 0,
+          };
+        },
         on: () => () => {},
+        watch: () => () => {},
+        offered: () => undefined,
+        offer: async () => {},
+        withdraw: async () => {},
+        installOffered: async () => {
+          throw new Error('not offered');
+        },
       };
       t.agent.ctx.services.firmware = fake;
     });
@@ -109,6 +143,21 @@ describe('firmware API', () => {
       const second = await c.post('/api/v1/firmware', { url: 'http://x/b.raucb' });
       assert.equal(second.status, 409);
       assert.match(second.body.error.message, /already in progress/);
+    });
+
+    it('DELETE cancels the update (200, step canceled); without the CSRF token nothing is cancelled; while RAUC writes: 409 with the reason', async () => {
+      const noCsrf = await fetch(`${t.base}/api/v1/firmware`, { method: 'DELETE', headers: { cookie: c.cookie } });
+      assert.equal(noCsrf.status, 403);
+      assert.deepEqual(cancels, [], 'nothing cancelled');
+      const d = await c.req('DELETE', '/api/v1/firmware');
+      assert.equal(d.status, 200, d.text);
+      assert.equal(d.body.result.step, 'canceled');
+      assert.deepEqual(cancels, ['cancelled through the API']);
+      writing = true;
+      const late = await c.req('DELETE', '/api/v1/firmware');
+      assert.equal(late.status, 409);
+      assert.match(late.body.error.message, /can no longer be cancelled: RAUC is writing the other slot/);
+      assert.equal(cancels.length, 1);
     });
   });
 

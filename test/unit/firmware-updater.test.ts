@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -13,87 +13,20 @@ import type { JobOutcome } from '../../agent/cloud/jobs/handler.ts';
 import type { JobRecord } from '../../agent/cloud/jobs/store.ts';
 import type { FirmwareJob } from '../../agent/cloud/protocol/index.ts';
 import {
-  type Exec,
   Firmware,
   FirmwareBusy,
   type FirmwareDeps,
+  FirmwareNotCancelable,
   type FirmwareUpdate,
   firmwareJobHandler,
   parseStatus,
   Rauc,
 } from '../../agent/firmware/index.ts';
 import { FakeClock, silentLogger } from '../../core/index.ts';
+import { FakeRaucCli } from '../harness/fake-rauc.ts';
 
 const BUNDLE = Buffer.alloc(300_000, 7);
 const SHA = createHash('sha256').update(BUNDLE).digest('hex');
-
-/** The rauc CLI of a two-slot device, as far as the agent uses it. */
-class FakeRaucCli {
-  booted = 'A';
-  primary = 'A';
-  good: Record<string, boolean> = { A: true, B: false };
-  versions: Record<string, string> = {};
-  bundle = { compatible: 'portier-door-qemu', version: '2.0', signatureError: '' };
-  installError = '';
-  calls: string[] = [];
-
-  exec: Exec = async (_cmd, args, onLine) => {
-    this.calls.push(args.join(' '));
-    const [verb, ...rest] = args;
-    if (verb === 'status' && rest[0] === '--detailed') {
-      const slot = (b: string, i: number) => ({
-        [`rootfs.${i}`]: {
-          device: `/dev/vd${'ab'[i]}`,
-          type: 'ext4',
-          bootname: b,
-          state: this.booted === b ? 'booted' : 'inactive',
-          boot_status: this.good[b] ? 'good' : 'bad',
-          ...(this.versions[b] ? { slot_status: { bundle: { version: this.versions[b] } } } : {}),
-        },
-      });
-      const json = {
-        compatible: 'portier-door-qemu',
-        booted: this.booted,
-        boot_primary: this.primary === 'A' ? 'rootfs.0' : 'rootfs.1',
-        slots: [slot('B', 1), slot('A', 0)],
-      };
-      return { code: 0, output: JSON.stringify(json) };
-    }
-    if (verb === 'status' && rest[0]?.startsWith('mark-')) {
-      const slot = rest[1] === 'booted' ? this.booted : this.booted === 'A' ? 'B' : 'A';
-      this.good[slot] = rest[0] === 'mark-good';
-      return { code: 0, output: '' };
-    }
-    if (verb === 'info') {
-      if (this.bundle.signatureError)
-        return {
-          code: 1,
-          output: `rauc-Message: 12:00:00.000: Verifying bundle signature...\n${this.bundle.signatureError}\n`,
-        };
-      return { code: 0, output: JSON.stringify({ compatible: this.bundle.compatible, version: this.bundle.version }) };
-    }
-    if (verb === 'install') {
-      for (const [p, m] of [
-        [0, 'Installing'],
-        [40, 'Checking bundle done.'],
-        [100, 'Installing done.'],
-      ] as const)
-        onLine?.(`${String(p).padStart(3)}% ${m}`);
-      if (this.installError) return { code: 1, output: `  0% Installing\n${this.installError}\n` };
-      const other = this.booted === 'A' ? 'B' : 'A';
-      this.versions[other] = this.bundle.version;
-      this.good[other] = true;
-      this.primary = other;
-      return { code: 0, output: 'Installing `/x` succeeded\n' };
-    }
-    return { code: 2, output: `unexpected rauc ${args.join(' ')}` };
-  };
-
-  /** What the boot stage does at the next boot. */
-  reboot(into?: string): void {
-    this.booted = into ?? (this.good[this.primary] ? this.primary : this.primary === 'A' ? 'B' : 'A');
-  }
-}
 
 function fakeFetch(body: Buffer, opts: { length?: number; status?: number } = {}): typeof fetch {
   return (async () =>
@@ -411,7 +344,7 @@ describe('firmware cloud job', () => {
     });
     assert.equal(await result, 'pending');
     await drain(fw);
-    assert.deepEqual(commits, [{ step: 'rebooting', bootId: 'boot-1' }]);
+    assert.deepEqual(commits, [{ step: 'installing' }, { step: 'rebooting', bootId: 'boot-1' }]);
     assert.ok(progress.some((p) => p.startsWith('downloading')));
     assert.ok(progress.includes('installing 100'));
 
@@ -471,5 +404,262 @@ describe('firmware cloud job', () => {
       note: async () => {},
     });
     assert.match(h.accept?.(doc) ?? '', /not possible on this device: this device has no A\/B slots/);
+  });
+});
+
+/** A download that sends `first`, then waits (as a slow server) until the request is aborted. */
+function hangingFetch(first: Buffer, total: number): typeof fetch {
+  return (async (_url: string, init?: RequestInit) => {
+    const signal = init?.signal ?? undefined;
+    if (signal?.aborted) throw signal.reason; // as fetch does
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(first));
+        signal?.addEventListener('abort', () => c.error(signal.reason), { once: true });
+      },
+    });
+    return new Response(body, { headers: { 'content-length': String(total) } });
+  }) as unknown as typeof fetch;
+}
+
+/** Waits (real time: file writes) until the partial download holds `bytes`. */
+async function partial(bytes: number): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    const size = await stat(join(dir, 'bundle.raucb')).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (size >= bytes) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`the partial download never reached ${bytes} bytes`);
+}
+
+const exists = (f: string) =>
+  stat(f).then(
+    () => true,
+    () => false,
+  );
+
+describe('firmware cancel', () => {
+  it('while waiting for a call: canceled, nothing downloaded or checked, a new update may start', async () => {
+    calls = 1;
+    const fw = firmware({ maxCallWaitMs: 600_000 });
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw, 'waiting');
+    const u = await fw.cancel('cancelled through the API');
+    assert.equal(u.step, 'canceled');
+    assert.equal(u.message, 'cancelled through the API');
+    calls = 0;
+    await clock.advance(5000);
+    assert.equal(fw.current()?.step, 'canceled');
+    assert.ok(!rauc.calls.some((c) => c.startsWith('info') || c.startsWith('install')), rauc.calls.join());
+    assert.equal(reboots, 0);
+    const saved = JSON.parse(await readFile(join(dir, 'update.json'), 'utf8')) as FirmwareUpdate;
+    assert.equal(saved.step, 'canceled', 'the final state is on the data disk');
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw, 'rebooting');
+    await drain(fw);
+  });
+
+  it('while downloading: the download stops, the partial file is removed, the running slot untouched', async () => {
+    const fw = firmware({ fetch: hangingFetch(BUNDLE.subarray(0, 4096), BUNDLE.length) });
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb', version: '2.0' });
+    await until(fw, 'downloading');
+    await partial(4096);
+    const u = await fw.cancel('cancelled through the API');
+    assert.equal(u.step, 'canceled');
+    assert.equal(await exists(join(dir, 'bundle.raucb')), false, 'the partial download is removed');
+    assert.ok(!rauc.calls.some((c) => c.startsWith('info') || c.startsWith('install')), rauc.calls.join());
+    assert.equal(rauc.primary, 'A');
+    assert.equal(reboots, 0);
+  });
+
+  it("while verifying: RAUC's check is stopped, the bundle removed", async () => {
+    rauc.hold('info');
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await rauc.started('info');
+    assert.equal(fw.current()?.step, 'verifying');
+    const u = await fw.cancel('cancelled by the cloud');
+    assert.equal(u.step, 'canceled');
+    assert.equal(u.error, undefined);
+    assert.equal(await exists(join(dir, 'bundle.raucb')), false);
+    assert.ok(!rauc.calls.some((c) => c.startsWith('install')));
+    assert.equal(rauc.primary, 'A');
+  });
+
+  it('once RAUC writes the slot a cancel is refused with the reason, and the install goes on', async () => {
+    rauc.hold('install');
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await rauc.started('install');
+    await assert.rejects(fw.cancel('cancelled through the API'), (err: Error) => {
+      assert.ok(err instanceof FirmwareNotCancelable);
+      assert.match(err.message, /can no longer be cancelled: RAUC is writing the other slot .*step installing/);
+      return true;
+    });
+    rauc.release('install');
+    await until(fw, 'rebooting');
+    await drain(fw);
+    assert.equal(reboots, 1);
+    await assert.rejects(fw.cancel('x'), /can no longer be cancelled/);
+  });
+
+  it('a cancel right after the start resolves once the update is canceled', async () => {
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    const u = await fw.cancel('cancelled through the API');
+    assert.equal(u.step, 'canceled');
+    assert.equal(reboots, 0);
+    assert.ok(!rauc.calls.some((c) => c.startsWith('install')));
+  });
+
+  it('nothing to cancel: refused', async () => {
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    await assert.rejects(fw.cancel('x'), /no update is in progress/);
+  });
+});
+
+describe('firmware cloud job: cancel and offer', () => {
+  const doc: FirmwareJob = { type: 'firmware', url: 'http://x/b.raucb', version: '2.0', sha256: SHA };
+
+  function handlerFor(fw: Firmware) {
+    return firmwareJobHandler({
+      firmware: () => fw.service(),
+      bootId: () => 'boot-1',
+      settle: async () => {},
+      note: async () => {},
+    });
+  }
+
+  it("the cloud's cancel during the download ends the job CANCELED; nothing was committed", async () => {
+    const fw = firmware({ fetch: hangingFetch(BUNDLE.subarray(0, 1000), BUNDLE.length) });
+    await fw.start();
+    await drain(fw);
+    const abort = new AbortController();
+    const commits: string[] = [];
+    const out = handlerFor(fw).run({
+      id: 'job-c',
+      doc,
+      get cancelled() {
+        return abort.signal.aborted;
+      },
+      signal: abort.signal,
+      progress: async () => {},
+      commit: async (step) => {
+        commits.push(step);
+      },
+    });
+    await until(fw, 'downloading');
+    await partial(1000);
+    abort.abort();
+    const o = (await out) as JobOutcome;
+    assert.deepEqual(o, { status: 'CANCELED', details: 'cancelled by the cloud' });
+    assert.deepEqual(commits, []);
+    assert.equal(await exists(join(dir, 'bundle.raucb')), false);
+    assert.equal(rauc.primary, 'A');
+  });
+
+  it('commits before RAUC writes the slot: a cancel after that changes nothing, the job goes on to the reboot', async () => {
+    rauc.hold('install');
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    const abort = new AbortController();
+    const commits: string[] = [];
+    const out = handlerFor(fw).run({
+      id: 'job-i',
+      doc,
+      get cancelled() {
+        return abort.signal.aborted;
+      },
+      signal: abort.signal,
+      progress: async () => {},
+      commit: async (step) => {
+        commits.push(step);
+      },
+    });
+    await rauc.started('install');
+    assert.deepEqual(commits, ['installing'], 'committed before the install started');
+    abort.abort();
+    rauc.release('install');
+    assert.equal(await out, 'pending');
+    await drain(fw);
+    assert.deepEqual(commits, ['installing', 'rebooting']);
+    assert.equal(reboots, 1);
+  });
+
+  it('a job for the version the device already runs is SUCCEEDED at once, nothing downloaded', async () => {
+    let fetched = 0;
+    const fw = firmware(
+      {
+        fetch: (async () => {
+          fetched++;
+          return new Response('');
+        }) as unknown as typeof fetch,
+      },
+      '2.0',
+    );
+    await fw.start();
+    await drain(fw);
+    const o = (await handlerFor(fw).run({
+      id: 'same',
+      doc,
+      cancelled: false,
+      progress: async () => {},
+      commit: async () => {},
+    })) as JobOutcome;
+    assert.equal(o.status, 'SUCCEEDED');
+    assert.match(JSON.stringify(o.details), /already runs version 2\.0/);
+    assert.equal(fetched, 0);
+    assert.equal(fw.current(), null);
+  });
+
+  it('a queued job offers its version (kept on the data disk) until it ends; a cancelled URL update is offered again', async () => {
+    const fw = firmware();
+    await fw.start();
+    await drain(fw);
+    assert.equal(fw.offered(), undefined);
+    handlerFor(fw).queued?.('job-q', { ...doc, notBefore: '2030-01-01T03:00:00Z' });
+    await drain(fw);
+    assert.deepEqual(fw.offered(), {
+      from: 'cloud',
+      version: '2.0',
+      url: 'http://x/b.raucb',
+      jobId: 'job-q',
+      sha256: SHA,
+      notBefore: '2030-01-01T03:00:00Z',
+    });
+    const again = firmware();
+    await again.start();
+    await drain(again);
+    assert.equal(again.offered()?.jobId, 'job-q', 'survives a restart');
+    await again.withdraw('job-q');
+    assert.equal(again.offered(), undefined);
+
+    // an update from a URL cancelled while downloading: the same URL and version are offered again
+    const cut = firmware({ fetch: hangingFetch(BUNDLE.subarray(0, 1000), BUNDLE.length) });
+    await cut.start();
+    await drain(cut);
+    await cut.begin({ source: 'cloud', url: 'http://x/c.raucb', version: '2.1', sha256: SHA });
+    await until(cut, 'downloading');
+    await cut.cancel('cancelled by the cloud');
+    assert.deepEqual(cut.offered(), { from: 'retry', version: '2.1', url: 'http://x/c.raucb', sha256: SHA });
+    // a device already on that version has nothing offered
+    assert.equal(firmware({}, '2.1').offered(), undefined);
   });
 });

@@ -6,6 +6,9 @@
  * (the bundle as `application/octet-stream`, `?version=&sha256=` optional); answers 202 with the
  * update's first state, 409 while another update runs. Progress: GET again, or the events stream
  * (`firmware.update` events: each step and percent).
+ * DELETE (admin scope): cancels the update in progress while it waits for a call, downloads or
+ * verifies (200 with its final state, step `canceled`); 409 with the reason when none runs or RAUC
+ * has started writing the slot.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -14,7 +17,13 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { FirmwareBusy, FirmwareUnavailable, type UpdateRequest } from '../../agent/firmware/index.ts';
+import {
+  FINAL_STEPS,
+  FirmwareBusy,
+  FirmwareNotCancelable,
+  FirmwareUnavailable,
+  type UpdateRequest,
+} from '../../agent/firmware/index.ts';
 import { ApiError, ok } from '../errors.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
@@ -35,6 +44,17 @@ export function firmwareRoutes(app: FastifyInstance, ctx: RouteContext): void {
     ok(await need(ctx, 'firmware', 'firmware updates').status()),
   );
 
+  app.delete('/api/v1/firmware', { config: { scope: 'admin' } }, async (req) => {
+    const fw = need(ctx, 'firmware', 'firmware updates');
+    const by = sourceOf(req.headers) === 'ui' ? 'in the web UI' : 'through the API';
+    try {
+      return ok(await fw.cancel(`cancelled ${by}`));
+    } catch (err) {
+      if (err instanceof FirmwareNotCancelable) throw new ApiError('conflict', err.message);
+      throw err;
+    }
+  });
+
   // Uploads are streamed to the data disk: this scope reads application/octet-stream as a stream.
   app.register(async (scope) => {
     scope.removeContentTypeParser('application/octet-stream');
@@ -43,7 +63,7 @@ export function firmwareRoutes(app: FastifyInstance, ctx: RouteContext): void {
     scope.post('/api/v1/firmware', { config: { scope: 'admin' } }, async (req, reply) => {
       const fw = need(ctx, 'firmware', 'firmware updates');
       if (!fw.available) throw new ApiError('conflict', `firmware updates are not possible: ${fw.reason}`);
-      if (fw.current() && !['done', 'failed'].includes(fw.current()?.step ?? 'done'))
+      if (fw.current() && !FINAL_STEPS.includes(fw.current()?.step ?? 'done'))
         throw new ApiError('conflict', `an update is already in progress (${fw.current()?.step})`);
       let request: UpdateRequest;
       const type = String(req.headers['content-type'] ?? '')

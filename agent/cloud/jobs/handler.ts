@@ -12,6 +12,8 @@ export type JobContext<D extends JobDocument = JobDocument> = {
   doc: D;
   /** Set when the cloud cancelled the job; a handler checks it before its irreversible part. */
   readonly cancelled: boolean;
+  /** Aborted when the cloud cancels the job (for a handler that waits on something it can stop). */
+  readonly signal?: AbortSignal;
   /** Reports (and persists) a step of the work. */
   progress(step: string, progress?: number, details?: JobRecord['details']): Promise<void>;
   /**
@@ -24,6 +26,8 @@ export type JobContext<D extends JobDocument = JobDocument> = {
 export type JobHandler<D extends JobDocument = JobDocument> = {
   /** A reason to refuse the job at once (REJECTED), e.g. a message for a door phone. */
   accept?(doc: D): string | undefined;
+  /** The job was accepted and waits for its turn (e.g. a firmware job offers its version meanwhile). */
+  queued?(id: string, doc: D): void;
   /**
    * Does the work. `pending` = the job goes on without holding the runner: it finishes after a
    * restart (see `resume`), or when the handler calls `JobRunner.settle`.

@@ -39,6 +39,7 @@ export class JobRunner {
   #timers = new Map<string, TimerHandle>();
   #cancelled = new Set<string>();
   #committed = new Set<string>();
+  #aborts = new Map<string, AbortController>();
   #chain: Promise<unknown> = Promise.resolve();
   #running: string | undefined;
   #stopped = false;
@@ -107,6 +108,7 @@ export class JobRunner {
     }
     await this.#update(rec, { status: 'QUEUED', ...(doc.notBefore ? { details: `runs at ${doc.notBefore}` } : {}) });
     log.info({ job: id, type: doc.type, notBefore: doc.notBefore }, 'cloud: job queued');
+    handler?.queued?.(id, doc as never);
     this.#schedule(rec);
   }
 
@@ -122,9 +124,15 @@ export class JobRunner {
       log.info({ job: id }, 'cloud: cancel of an unknown job ignored');
       return;
     }
-    if (isTerminal(rec.status) || this.#committed.has(id)) {
+    // committed: in this run of the agent, or before the restart it made (the boot id is stored then)
+    if (isTerminal(rec.status) || this.#committed.has(id) || rec.bootId !== undefined) {
       log.info({ job: id, status: rec.status, step: rec.step }, 'cloud: job can no longer be cancelled');
-      this.#publish(rec);
+      if (rec.status === 'IN_PROGRESS')
+        await this.#update(rec, {
+          status: rec.status,
+          details: `cancel refused: the job is past its irreversible part (${rec.step ?? 'started'})`,
+        });
+      else this.#publish(rec);
       return;
     }
     const ended =
@@ -140,6 +148,7 @@ export class JobRunner {
       return;
     }
     this.#cancelled.add(id); // the handler sees it before its irreversible part
+    this.#aborts.get(id)?.abort();
   }
 
   /** Ends a job whose handler returned `pending` (e.g. a remote web session at its TTL). */
@@ -189,12 +198,15 @@ export class JobRunner {
     await this.#update(rec, { status: 'IN_PROGRESS', step: 'started' });
     log.info({ job: id, type: doc.type }, 'cloud: job started');
     const runner = this;
+    const abort = new AbortController();
+    this.#aborts.set(id, abort);
     const ctx: JobContext = {
       id,
       doc,
       get cancelled() {
         return runner.#cancelled.has(id);
       },
+      signal: abort.signal,
       progress: (step, progress, details) =>
         this.#update(rec, { status: 'IN_PROGRESS', step, progress, ...(details ? { details } : {}) }),
       commit: async (step, extra) => {
@@ -210,6 +222,7 @@ export class JobRunner {
       outcome = { status: 'FAILED', details: errorMessage(err) };
     } finally {
       this.#running = undefined;
+      this.#aborts.delete(id);
     }
     if (outcome !== 'pending') await this.#finish(rec, outcome);
   }

@@ -3,8 +3,9 @@
  * a doorbell `event`, a `lock` per monostable relay (a momentary door strike: OPEN pulses it) or a
  * `button` per bistable relay (PRESS toggles it), `binary_sensor`s for the door contacts and the
  * other inputs, SIP registration per account and the call in progress, `sensor`s for the call
- * state, the last caller and the last door opening. Every entity has the device's availability.
- * The `update` entity (firmware) is left out until the firmware update issue brings an installer.
+ * state, the last caller and the last door opening, and an `update` entity for the firmware (its
+ * install command only on a device that can install: RAUC with A/B slots). Every entity has the
+ * device's availability.
  */
 import type { Config } from '../../config/index.ts';
 import type { Component, HaTopics } from './topics.ts';
@@ -17,10 +18,14 @@ export type DeviceFacts = {
   version: string;
   /** The device's web UI, for the device page's "Visit" link. */
   webUrl: string;
+  /** The firmware updates: present when the agent runs them; `installable` with RAUC's A/B slots. */
+  firmware?: { installable: boolean };
 };
 
 export const LOCK = { open: 'OPEN', lock: 'LOCK', unlock: 'UNLOCK', locked: 'LOCKED', opened: 'OPEN' } as const;
 export const PRESS = 'PRESS';
+/** The `update` entity's install command. */
+export const INSTALL = 'INSTALL';
 
 export function discoveryConfigs(t: HaTopics, f: DeviceFacts): Discovery[] {
   const c = f.config;
@@ -121,5 +126,15 @@ export function discoveryConfigs(t: HaTopics, f: DeviceFacts): Discovery[] {
     json_attributes_topic: t.lastDoor,
     icon: 'mdi:door-open',
   });
+  if (f.firmware)
+    add('update', 'firmware', {
+      name: 'Firmware',
+      device_class: 'firmware',
+      entity_category: 'config',
+      state_topic: t.firmware,
+      ...(f.firmware.installable
+        ? { command_topic: t.firmwareInstall, payload_install: INSTALL, retain: false, qos: 1 }
+        : {}),
+    });
   return out;
 }

@@ -5,7 +5,10 @@
  * configs), publishes states as they change and the doorbell's `ring` events, and opens doors on
  * Home Assistant's commands through the door owner (method `home-assistant`). A retained command
  * is ignored and logged (it would open the door after every reconnect); so is a payload that is not
- * one of the documented ones. Nothing is queued while the broker is away: when the connection is
+ * one of the documented ones. The firmware's `update` entity follows the update's steps; its INSTALL
+ * installs the version the device itself knows is offered (a cloud job waiting for its time, or a
+ * retry of the last update that did not install): the URL never comes from MQTT, and without an
+ * offered version INSTALL does nothing. Nothing is queued while the broker is away: when the connection is
  * back (or Home Assistant says `online` on its status topic) discovery and every state are
  * published again. Turning the integration off removes the entities (empty retained configs).
  * Publishing never waits: a bus listener only hands a message to the MQTT client.
@@ -17,7 +20,8 @@ import type { Bus } from '../../bus.ts';
 import { CloudLink, type Connector, type Incoming, type LinkStatus, mqttConnector } from '../../cloud/index.ts';
 import type { ConfigStore } from '../../config/index.ts';
 import type { DoorService } from '../../door/index.ts';
-import { discoveryConfigs, LOCK, PRESS } from './discovery.ts';
+import type { FirmwareService } from '../../firmware/index.ts';
+import { discoveryConfigs, INSTALL, LOCK, PRESS } from './discovery.ts';
 import { type HaSettings, haSettings } from './settings.ts';
 import { type StateSource, stateMessages } from './states.ts';
 import { type HaTopics, haTopics, parseCommandTopic } from './topics.ts';
@@ -35,6 +39,8 @@ export type HomeAssistantDeps = {
   sip: () => { registrations(): Registration[]; calls(): CallInfo[] } | undefined;
   /** The device's web UI (the device's configuration URL in Home Assistant). */
   webUrl: () => string;
+  /** The firmware updates (the `update` entity); without them the entity is not announced. */
+  firmware?: () => FirmwareService | undefined;
   connector?: Connector;
 };
 
@@ -114,6 +120,8 @@ export class HomeAssistant implements Module {
         else if (c.keys.some((k) => SHAPE_KEYS.some((p) => k.startsWith(p)))) this.#publishDiscovery();
       }),
     );
+    const fw = this.#deps.firmware?.();
+    if (fw) this.#offs.push(fw.watch(sync));
     this.#configure(false);
     await this.#configuring;
   }
@@ -172,11 +180,13 @@ export class HomeAssistant implements Module {
 
   #facts() {
     const c = this.#deps.config.get();
+    const fw = this.#deps.firmware?.();
     return {
       config: c,
       deviceId: this.#settings?.deviceId ?? '',
       version: this.#deps.version,
       webUrl: this.#deps.webUrl(),
+      ...(fw ? { firmware: { installable: fw.available } } : {}),
     };
   }
 
@@ -197,6 +207,7 @@ export class HomeAssistant implements Module {
     const t = this.#topics;
     if (!t || !this.link.online) return;
     const sip = this.#deps.sip();
+    const fw = this.#deps.firmware?.();
     const states = stateMessages(t, {
       config: this.#deps.config.get(),
       relays: this.#deps.relays(),
@@ -205,6 +216,7 @@ export class HomeAssistant implements Module {
       calls: sip?.calls() ?? [],
       lastCaller: this.#lastCaller,
       lastDoor: this.#lastDoor,
+      ...(fw ? { firmware: { installed: fw.version, update: fw.current(), offer: fw.offered() } } : {}),
     });
     for (const [topic, payload] of states) {
       if (!force && this.#sent.get(topic) === payload) continue;
@@ -219,6 +231,38 @@ export class HomeAssistant implements Module {
     this.link.publish(t.doorbell, JSON.stringify({ event_type: 'ring', button }), { retain: false });
   }
 
+  /** The `update` entity's INSTALL: the offered version only; never retained. */
+  #install(payload: string, retained: boolean): void {
+    const log = this.#deps.log;
+    if (retained) {
+      log.warn(
+        { topic: this.#topics?.firmwareInstall },
+        'home assistant: a retained command is ignored (it would replay at every reconnect); clear it on the broker',
+      );
+      return;
+    }
+    if (payload !== INSTALL) {
+      log.warn(
+        { topic: this.#topics?.firmwareInstall, payload: payload.slice(0, 32) },
+        'home assistant: a command that is not one of the documented ones is ignored',
+      );
+      return;
+    }
+    const fw = this.#deps.firmware?.();
+    const offer = fw?.offered();
+    if (!fw?.available || !offer) {
+      log.warn(
+        { reason: fw?.available ? 'no newer version is offered' : (fw?.reason ?? 'no firmware updates') },
+        'home assistant: firmware INSTALL ignored',
+      );
+      return;
+    }
+    fw.installOffered('home-assistant').then(
+      (u) => log.info({ version: offer.version, update: u.id }, 'home assistant: firmware update started'),
+      (err) => log.warn({ err: (err as Error).message }, 'home assistant: firmware INSTALL refused'),
+    );
+  }
+
   #onMessage(m: Incoming): void {
     const t = this.#topics;
     if (!t) return;
@@ -228,6 +272,10 @@ export class HomeAssistant implements Module {
         this.#deps.log.info('home assistant: Home Assistant is online; discovery and states published again');
         this.#announce();
       }
+      return;
+    }
+    if (m.topic === t.firmwareInstall) {
+      this.#install(payload, m.retain);
       return;
     }
     const cmd = parseCommandTopic(t, m.topic);

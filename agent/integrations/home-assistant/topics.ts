@@ -3,7 +3,7 @@
  * (`<prefix>/<component>/<device id>/<object>/config`), and the device's own state and command
  * topics under `portier/<device id>/`.
  */
-export type Component = 'event' | 'lock' | 'button' | 'binary_sensor' | 'sensor';
+export type Component = 'event' | 'lock' | 'button' | 'binary_sensor' | 'sensor' | 'update';
 
 export function haTopics(prefix: string, deviceId: string) {
   const base = `portier/${deviceId}`;
@@ -25,8 +25,12 @@ export function haTopics(prefix: string, deviceId: string) {
     callState: `${base}/call/state`,
     lastCaller: `${base}/call/last_caller`,
     lastDoor: `${base}/door/last`,
+    /** The firmware `update` entity's state (JSON: installed and latest version, progress). */
+    firmware: `${base}/firmware/state`,
+    /** Its install command (INSTALL). */
+    firmwareInstall: `${base}/firmware/install`,
     /** What the device subscribes to. */
-    subscriptions: [`${prefix}/status`, `${base}/relay/+/set`, `${base}/relay/+/press`],
+    subscriptions: [`${prefix}/status`, `${base}/relay/+/set`, `${base}/relay/+/press`, `${base}/firmware/install`],
   };
 }
 

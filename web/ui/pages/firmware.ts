@@ -1,9 +1,12 @@
 /**
  * Firmware (Security & System): the running version, RAUC's slots, this boot's health checks, an
- * update from a URL or an uploaded bundle, and its progress (polled while the page is open).
+ * update from a URL or an uploaded bundle, its progress and a Cancel while it can still be
+ * cancelled. One GET when the page opens (and when the events stream reconnects, e.g. after the
+ * reboot); the progress then comes from the events stream (`firmware.update`), without polling.
  */
 import { api } from '../lib/api.ts';
 import { fill, fmtTime, h, toast } from '../lib/dom.ts';
+import type { Live } from '../lib/live.ts';
 import { card, note } from './page.ts';
 
 type Slot = { name: string; bootname: string; state: string; bootStatus: string; version?: string };
@@ -40,17 +43,39 @@ const STEPS: Record<string, string> = {
   'rolling-back': 'The new version failed its checks: going back',
   done: 'Done',
   failed: 'Failed',
+  canceled: 'Cancelled',
 };
+/** Steps that end an update. */
+const FINAL = ['done', 'failed', 'canceled'];
+/** Steps during which a cancel is taken (before RAUC writes the slot). */
+const CANCELLABLE = ['waiting', 'downloading', 'verifying'];
 
-export function firmwareCard(): { el: HTMLElement; stop: () => void } {
+export function firmwareCard(live: Live): { el: HTMLElement; stop: () => void } {
   const info = h('dl', { class: 'info' });
   const slots = h('div');
   const progress = h('div', { role: 'status', 'aria-live': 'polite' });
   const form = h('div');
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
+  let status: Status | undefined;
+  const offs: (() => void)[] = [];
+
+  const cancel = async () => {
+    const res = await fetch('/api/v1/firmware', {
+      method: 'DELETE',
+      headers: { accept: 'application/json', 'x-csrf-token': api.csrf, 'x-portier-ui': '1' },
+      credentials: 'same-origin',
+    }).catch(() => undefined);
+    const doc = (await res?.json().catch(() => undefined)) as { error?: { message: string } } | undefined;
+    if (res?.ok) toast('Update cancelled');
+    else toast(doc?.error?.message ?? 'the device does not answer', 'error');
+  };
+  const cancelButton = h(
+    'button',
+    { type: 'button', class: 'danger', id: 'fw-cancel', onclick: () => void cancel() },
+    'Cancel the update',
+  ) as HTMLButtonElement;
 
   const render = (s: Status) => {
+    status = s;
     fill(
       info,
       ...[
@@ -99,24 +124,31 @@ export function firmwareCard(): { el: HTMLElement; stop: () => void } {
       u
         ? h(
             'p',
-            { class: u.step === 'failed' ? 'error' : 'note' },
+            { class: u.step === 'failed' ? 'error' : 'note', id: 'fw-progress' },
             `${STEPS[u.step] ?? u.step}${u.percent !== undefined ? ` ${u.percent}%` : ''}`,
             u.bundleVersion ? ` — version ${u.bundleVersion}` : '',
             u.error ? `: ${u.error}` : '',
+            u.step === 'canceled' && u.message ? `: ${u.message}` : '',
             ` (${fmtTime(u.updatedAt)})`,
           )
         : '',
+      u && CANCELLABLE.includes(u.step) ? cancelButton : '',
     );
     form.hidden = !s.available;
-    const running = !!u && !['done', 'failed'].includes(u.step);
+    const running = !!u && !FINAL.includes(u.step);
     for (const b of form.querySelectorAll('button')) (b as HTMLButtonElement).disabled = running;
-    if (!stopped) timer = setTimeout(refresh, running ? 1000 : 5000);
   };
   const refresh = () =>
     void api.get<Status>('/firmware').then(render, (e) => {
       fill(progress, h('p', { class: 'error' }, (e as Error).message));
-      if (!stopped) timer = setTimeout(refresh, 5000);
     });
+  // the steps as they happen; a reconnection (the device rebooted) fetches a fresh snapshot
+  offs.push(
+    live.on('firmware.update', (d) => {
+      if (status) render({ ...status, update: d as Update });
+    }),
+    live.on('resync', refresh),
+  );
 
   const url = h('input', { id: 'fw-url', name: 'fw-url', type: 'url', placeholder: 'https://…/update.raucb' });
   const file = h('input', { id: 'fw-file', name: 'fw-file', type: 'file', accept: '.raucb' });
@@ -125,8 +157,6 @@ export function firmwareCard(): { el: HTMLElement; stop: () => void } {
     try {
       await api.post('/firmware', { url: url.value });
       toast('Update started');
-      clearTimeout(timer);
-      refresh();
     } catch (err) {
       toast((err as Error).message, 'error');
     }
@@ -145,8 +175,6 @@ export function firmwareCard(): { el: HTMLElement; stop: () => void } {
     const doc = (await res?.json().catch(() => undefined)) as { error?: { message: string } } | undefined;
     if (!res?.ok) toast(doc?.error?.message ?? 'the upload failed', 'error');
     else toast('Bundle uploaded: update started');
-    clearTimeout(timer);
-    refresh();
   };
   fill(
     form,
@@ -165,15 +193,14 @@ export function firmwareCard(): { el: HTMLElement; stop: () => void } {
       h('button', { type: 'button', onclick: () => void upload() }, 'Upload and install'),
     ),
     note(
-      'One update at a time; it waits for a call in progress to end. The device reboots into the new version and goes back to this one if it does not pass its checks.',
+      'One update at a time; it waits for a call in progress to end. It can be cancelled until the install into the other slot starts. The device reboots into the new version and goes back to this one if it does not pass its checks.',
     ),
   );
   refresh();
   return {
     el: card('Firmware', info, slots, progress, form),
     stop: () => {
-      stopped = true;
-      clearTimeout(timer);
+      for (const off of offs.splice(0)) off();
     },
   };
 }

@@ -189,8 +189,8 @@ function systemCard(): HTMLElement {
 export const securityPage: Page = {
   id: 'security',
   title: 'Security & System',
-  render() {
-    const firmware = firmwareCard();
+  render(ctx) {
+    const firmware = firmwareCard(ctx.live);
     return {
       el: pageEl('Security & System', passwordCard(), tokensCard(), apiUsersCard(), systemCard(), firmware.el),
       leave: firmware.stop,
