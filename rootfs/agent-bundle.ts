@@ -7,35 +7,129 @@
  *
  * koffi (a native addon) stays a package in the userland; pino-pretty is for development only.
  * The bundle finds the web UI at ../../build/ui from its own folder (agent/parts/web.ts).
+ *
+ * Split at the dynamic `import()`s: OUTFILE is the entry, and what the agent loads only when a
+ * part needs it (the cloud link, provisioning, the indoor monitor, the dev run ...) are files next
+ * to it, `<name>.<chunk>-<hash>.mjs` (same folder, so `import.meta.url` finds the UI from any of
+ * them). Whitespace and syntax are minified, comments dropped: the source is then plain ASCII,
+ * which V8 keeps as one byte per character (a single non-ASCII comment doubles it). Identifiers
+ * are kept, so stack traces stay readable. docs/footprint.md says what each choice saves.
  */
-import { writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { deviceTrims } from './agent-bundle-trims.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * Node built-ins that libraries require when they load but use only in some configurations:
+ * fastify requires node:http2 (only for `http2: true`, which the agent never sets) and node:dns (a
+ * host name to listen on). Each costs RSS once loaded (http2 with its internals about 1.7 MB). In
+ * the bundle, a require() of them from a package gets a stand-in that loads the real module on
+ * first use of any of its properties: same behaviour, paid for only when used.
+ */
+const LAZY_BUILTINS = ['http2', 'dns'];
+
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.kind !== 'require-call' || !args.importer.includes('node_modules')) return undefined;
+      return { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      loader: 'js',
+      contents: `let m; const real = () => (m ??= require('node:${args.path}'));
+module.exports = new Proxy({}, {
+  get: (_, k) => real()[k],
+  has: (_, k) => k in real(),
+  ownKeys: () => Reflect.ownKeys(real()),
+  getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(real(), k); return d && { ...d, configurable: true }; },
+});`,
+    }));
+  },
+};
+
+/**
+ * fastify requires its schema compilers (ajv, fast-json-stringify, ~400 KB of code to run) when an
+ * app is made, and calls them only for routes with a JSON schema; the agent's routes have none
+ * (they validate with zod). In the bundle, the selector fastify requires is a stand-in that loads
+ * the real compiler the first time a route needs one: same behaviour, nothing run until then.
+ */
+const LAZY_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
+
+const lazyFastifyCompilers: Plugin = {
+  name: 'lazy-fastify-compilers',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_COMPILERS.join('|')})$`);
+    b.onResolve({ filter }, (args) => {
+      if (!/[\\/]node_modules[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'lazy-compiler', pluginData: args.resolveDir };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-compiler' }, (args) => ({
+      loader: 'js',
+      resolveDir: args.pluginData as string,
+      contents: `module.exports = function lazySelector(...options) {
+  let build;
+  return function buildCompiler(...args) {
+    build ??= require(${JSON.stringify(args.path)})(...options);
+    return build(...args);
+  };
+};`,
+    }));
+  },
+};
+
 export interface AgentBundle {
+  /** The entry (what `node` runs). */
   outfile: string;
+  /** Every file of the build: the entry first, then the chunks next to it. */
+  files: string[];
+  /** Bytes of every file together. */
   bytes: number;
   metafile: Metafile;
 }
 
 export async function bundleAgent(outfile: string): Promise<AgentBundle> {
+  const outdir = dirname(outfile);
+  const name = basename(outfile).replace(/\.m?js$/, '');
+  // Chunks of an earlier build of the same entry would stay next to it: remove them.
+  const stale = await readdir(outdir).catch(() => [] as string[]);
+  for (const f of stale) if (f.startsWith(`${name}.`) && f.endsWith('.mjs')) await rm(join(outdir, f), { force: true });
   const result = await build({
-    entryPoints: [`${REPO}agent/cli.ts`],
+    entryPoints: { [name]: `${REPO}agent/cli.ts` },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: `${name}.[name]-[hash]`,
     external: ['koffi', 'pino-pretty'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    charset: 'ascii',
     logLevel: 'warning',
     metafile: true,
-    // pino and a few others are CommonJS: give the ES module bundle a require()
+    // what the device never uses (rootfs/agent-bundle-trims.ts), and built-ins loaded on first use
+    plugins: [...deviceTrims, lazyBuiltins, lazyFastifyCompilers],
+    // pino and a few others are CommonJS: give each ES module file a require()
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  const out = Object.values(result.metafile.outputs)[0];
-  return { outfile, bytes: out?.bytes ?? 0, metafile: result.metafile };
+  const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs'));
+  const isEntry = (f: string) => basename(f) === basename(outfile);
+  if (!outputs.some(([f]) => isEntry(f))) throw new Error(`esbuild did not write the entry ${outfile}`);
+  return {
+    outfile,
+    files: [outfile, ...outputs.filter(([f]) => !isEntry(f)).map(([f]) => join(process.cwd(), f))],
+    bytes: outputs.reduce((n, [, o]) => n + o.bytes, 0),
+    metafile: result.metafile,
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

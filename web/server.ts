@@ -40,7 +40,7 @@ function routeContext(deps: WebDeps, certificate: RouteContext['certificate']): 
  * written): what the tests sweep over so that no route escapes the guard.
  */
 export async function listRoutes(deps: WebDeps): Promise<RouteInfo[]> {
-  const app = await buildApp(routeContext(deps, () => undefined));
+  const app = await buildApp(routeContext(deps, async () => undefined));
   try {
     await app.ready();
     return routesOf(app);
@@ -55,14 +55,14 @@ export class WebServer implements Module {
   #ctx: RouteContext;
   #apps: FastifyInstance[] = [];
   #listening: Listening[] = [];
-  #cert: DeviceCertificate | undefined;
+  #cert: Promise<DeviceCertificate> | undefined;
   #off: (() => void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #stopped = false;
 
   constructor(deps: WebDeps) {
     this.#deps = deps;
-    this.#ctx = routeContext(deps, () => this.#cert);
+    this.#ctx = routeContext(deps, () => this.#certificate());
   }
 
   /** Where the server listens now (tests and the log). */
@@ -80,16 +80,13 @@ export class WebServer implements Module {
       .catch((err) =>
         this.#deps.log.error({ err }, `the login lockouts could not be read, starting afresh: ${errorMessage(err)}`),
       );
-    const c = this.#deps.config.get();
-    this.#cert = await ensureDeviceCertificate(this.#deps.dataDir, {
-      name: c.identity.name,
-      now: this.#deps.clock.now(),
-    });
-    if (this.#cert.generated)
-      this.#deps.log.info({ fingerprint: this.#cert.fingerprint256 }, 'generated the device HTTPS certificate');
     feed.start();
     subscriptions.start();
     await this.#listen();
+    // Not needed for the door (HTTPS is off, or it was read to listen): made or read once the API answers.
+    this.#certificate().catch((err) =>
+      this.#deps.log.error({ err }, `the device HTTPS certificate could not be made: ${errorMessage(err)}`),
+    );
     const first = this.#listening[0]?.url;
     if (!credentials.isSetUp)
       this.#deps.log.warn(
@@ -104,12 +101,32 @@ export class WebServer implements Module {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#off?.();
+    await this.#cert?.catch(() => {});
     await this.#serialized(() => this.#close());
     this.#ctx.subscriptions.stop();
     this.#ctx.feed.stop();
     await this.#ctx.limiter
       .flush()
       .catch((err) => this.#deps.log.error({ err }, `the login lockouts could not be saved: ${errorMessage(err)}`));
+  }
+
+  /** The device's HTTPS certificate, read or made (once) on first need: HTTPS on, or the API asks. */
+  #certificate(): Promise<DeviceCertificate> {
+    this.#cert ??= ensureDeviceCertificate(this.#deps.dataDir, {
+      name: this.#deps.config.get().identity.name,
+      now: this.#deps.clock.now(),
+    }).then(
+      (cert) => {
+        if (cert.generated)
+          this.#deps.log.info({ fingerprint: cert.fingerprint256 }, 'generated the device HTTPS certificate');
+        return cert;
+      },
+      (err) => {
+        this.#cert = undefined; // tried again on next need
+        throw err;
+      },
+    );
+    return this.#cert;
   }
 
   #serialized(fn: () => Promise<void>): Promise<void> {
@@ -132,9 +149,9 @@ export class WebServer implements Module {
   async #listen(): Promise<void> {
     const web = this.#deps.config.get().web;
     const host = this.#deps.bind;
-    const cert = this.#cert!;
     const plan: { app: FastifyInstance; port: number; secure: boolean }[] = [];
     if (web.https) {
+      const cert = await this.#certificate();
       plan.push({
         app: await buildApp(this.#ctx, { key: cert.key, cert: cert.cert }),
         port: web.httpsPort,

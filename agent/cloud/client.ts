@@ -40,6 +40,8 @@ export const mqttConnector: Connector = (s, will) => {
     keepalive: KEEPALIVE_S,
     reconnectPeriod: 0,
     connectTimeout: 20_000,
+    // mqtt-packet's cache of 65,536 two-byte buffers costs ~8 MB of heap (docs/footprint.md)
+    writeCache: false,
     will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
     ...tls,
     ...(s.connectType === 'wss' ? { wsOptions: tls } : {}),

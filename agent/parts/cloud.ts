@@ -1,12 +1,21 @@
-/** The cloud link part: builds the cloud module from the context and offers its service. */
+/**
+ * The cloud link part: builds the cloud module from the context and offers its service. Its code
+ * (and the MQTT client) is loaded when `cloud.enabled` is on, at start or when it is turned on
+ * (agent/parts/on-demand.ts); until then the service says `disabled`, and the hook of
+ * auto-provisioning loads it to apply the standing commands a cloud left on the device.
+ */
 import { join } from 'node:path';
-import { Cloud, type InboxMessage } from '../cloud/index.ts';
-import type { Part } from '../context.ts';
-import { firmwareJobHandler } from '../firmware/index.ts';
-import { JsonlLog } from '../logs/index.ts';
+import type { Cloud } from '../cloud/index.ts';
+import type { AgentContext, Part } from '../context.ts';
+import { onDemandModule } from './on-demand.ts';
 
-export const cloudPart: Part = (ctx) => {
-  const cloud = new Cloud({
+async function buildCloud(ctx: AgentContext): Promise<Cloud> {
+  const [{ Cloud }, { firmwareJobHandler }, { JsonlLog }] = await Promise.all([
+    import('../cloud/index.ts'),
+    import('../firmware/index.ts'),
+    import('../logs/index.ts'),
+  ]);
+  const cloud: Cloud = new Cloud({
     dataDir: ctx.options.dataDir,
     config: ctx.config,
     bus: ctx.bus,
@@ -19,7 +28,7 @@ export const cloudPart: Part = (ctx) => {
       return { accounts: regs.length, registered: regs.filter((r) => r.state === 'registered').length };
     },
     restart: () => ctx.restart(),
-    inbox: new JsonlLog<InboxMessage>(join(ctx.options.dataDir, 'inbox', 'messages.jsonl')),
+    inbox: new JsonlLog(join(ctx.options.dataDir, 'inbox', 'messages.jsonl')),
     handlers: {
       firmware: firmwareJobHandler({
         firmware: () => ctx.services.firmware,
@@ -29,6 +38,23 @@ export const cloudPart: Part = (ctx) => {
       }),
     },
   });
-  ctx.services.cloud = cloud.service();
-  return [cloud];
+  return cloud;
+}
+
+export const cloudPart: Part = (ctx) => {
+  const module = onDemandModule(ctx, {
+    name: 'cloud',
+    wanted: (c) => c.cloud.enabled,
+    load: () => buildCloud(ctx),
+  });
+  ctx.services.cloud = {
+    status: () =>
+      module.loaded()?.service().status() ?? {
+        state: 'disabled',
+        attempts: 0,
+        bootId: '',
+      },
+    afterProvisioning: async () => (await module.load()).service().afterProvisioning(),
+  };
+  return [module];
 };

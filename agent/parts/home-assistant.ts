@@ -1,11 +1,24 @@
 /** The Home Assistant part: MQTT discovery on the smart home's broker (agent/integrations). */
 import { networkInterfaces } from 'node:os';
 import type { AgentContext, Part } from '../context.ts';
-import { HomeAssistant } from '../integrations/index.ts';
 import { VERSION } from '../version.ts';
+import { onDemandModule } from './on-demand.ts';
 
+/** Loaded (with the MQTT client) when `homeAssistant.enabled` is on: agent/parts/on-demand.ts. */
 export const homeAssistantPart: Part = (ctx) => {
-  const ha = new HomeAssistant({
+  const ha = onDemandModule(ctx, {
+    name: 'home-assistant',
+    wanted: (c) => c.homeAssistant.enabled,
+    load: async () => new (await import('../integrations/index.ts')).HomeAssistant(haDeps(ctx)),
+  });
+  ctx.services.homeAssistant = {
+    status: () => ha.loaded()?.status() ?? { state: 'disabled', attempts: 0, entities: 0 },
+  };
+  return [ha];
+};
+
+function haDeps(ctx: AgentContext) {
+  return {
     config: ctx.config,
     bus: ctx.bus,
     clock: ctx.clock,
@@ -17,10 +30,8 @@ export const homeAssistantPart: Part = (ctx) => {
     sip: () => ctx.services.sip,
     webUrl: () => webUrl(ctx),
     firmware: () => ctx.services.firmware,
-  });
-  ctx.services.homeAssistant = { status: () => ha.status() };
-  return [ha];
-};
+  };
+}
 
 /** The device's web UI as the LAN reaches it (HTTPS when on). */
 function webUrl(ctx: AgentContext): string {

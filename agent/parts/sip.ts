@@ -86,6 +86,15 @@ export function createSipModule(
     name: 'sip',
     async start() {
       offs.push(forwardSipEvents(sip.events, ctx.bus));
+      // An account that becomes registered, once per change: the device log says when the door can call.
+      const states = new Map<string, string>();
+      offs.push(
+        sip.events.on('registration', (r) => {
+          if (states.get(r.account) === r.state) return;
+          states.set(r.account, r.state);
+          if (r.state === 'registered') log.info({ account: r.account }, 'SIP account registered');
+        }),
+      );
       offs.push(
         ctx.bus.on('config.changed', (change) => {
           const next = engineSettings(change.config, listen);

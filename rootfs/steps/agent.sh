@@ -34,7 +34,7 @@ agent_build() {
   fi
   make_cpio "$t" "$AGENT_CPIO"
   stamp agent "$key"
-  say "agent bundled: $(du -h "$t/opt/portier/portier.mjs" | cut -f1) ($(($(now_ms) - t0)) ms)"
+  say "agent bundled: $(du -ch "$t"/opt/portier/portier*.mjs | tail -1 | cut -f1) ($(($(now_ms) - t0)) ms)"
 }
 
 image_assemble() {

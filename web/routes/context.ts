@@ -41,8 +41,8 @@ export type RouteContext = {
   feed: EventFeed;
   subscriptions: Subscriptions;
   streams: Set<Stream>;
-  /** SHA-256 fingerprint of the device's HTTPS certificate, once known. */
-  certificate: () => { fingerprint256: string } | undefined;
+  /** The device's HTTPS certificate (its SHA-256 fingerprint): made after the server listens, if not there yet. */
+  certificate: () => Promise<{ fingerprint256: string } | undefined>;
   startedAt: number;
 };
 

@@ -12,6 +12,12 @@ import { securityHeaders } from '../http-headers.ts';
 import { parse, principalOf, type RouteContext, type Stream } from './context.ts';
 
 const HEARTBEAT_MS = 15_000;
+/**
+ * Bytes a stream may have waiting for its client: one that does not read (gone without a FIN,
+ * stalled) is cut off there rather than buffered without end; a live client reconnects with
+ * Last-Event-ID and gets what is still in the feed's ring.
+ */
+const MAX_STREAM_BACKLOG = 256 * 1024;
 
 const filterOf = (s: string | undefined) =>
   (s ?? '')
@@ -68,8 +74,13 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
       'x-accel-buffering': 'no',
     });
     if (req.method === 'HEAD') return void res.end(); // the head only (a HEAD never gets the stream's writes)
+    const write = (text: string) => {
+      if (res.destroyed) return;
+      if (res.writableLength > MAX_STREAM_BACKLOG) res.destroy();
+      else res.write(text);
+    };
     const send = (e: FeedEvent) => {
-      if (matches(filter, e.event)) res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      if (matches(filter, e.event)) write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
     };
     // `hello` tells the client where the feed is, so that it can fetch a snapshot and then apply events.
     res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ lastId: ctx.feed.lastId })}\n\n`);
@@ -78,7 +89,7 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
     let timer = clock.setTimeout(function beat() {
       // a stream lives as long as its session (logged out, expired, password changed: it ends)
       if (p.kind === 'session' && !ctx.sessions.alive(p.session.key)) return void res.end();
-      res.write(': ping\n\n');
+      write(': ping\n\n');
       timer = clock.setTimeout(beat, HEARTBEAT_MS);
     }, HEARTBEAT_MS);
     const stream: Stream = {

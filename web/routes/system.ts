@@ -9,6 +9,7 @@ export function systemRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { deps } = ctx;
 
   app.get('/api/v1/system/info', async () => {
+    const certificate = await ctx.certificate();
     const c = deps.config.get();
     return ok({
       model: c.identity.model,
@@ -29,7 +30,7 @@ export function systemRoutes(app: FastifyInstance, ctx: RouteContext): void {
         port: c.web.port,
         https: c.web.https,
         httpsPort: c.web.httpsPort,
-        certificateFingerprint: ctx.certificate()?.fingerprint256 ?? null,
+        certificateFingerprint: certificate?.fingerprint256 ?? null,
       },
     });
   });

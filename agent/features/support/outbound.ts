@@ -1,7 +1,9 @@
-/** The messages a door phone sends out on events: HTTP GET, email (SMTP), a file on an FTP server. */
+/**
+ * The messages a door phone sends out on events: HTTP GET, email (SMTP), a file on an FTP server.
+ * The SMTP and FTP clients (nodemailer ~290 KB, basic-ftp) are loaded at their first use, not with
+ * the agent: most doors never send either (bench/bundle.bench.ts shows what loads at start).
+ */
 import { Readable } from 'node:stream';
-import { Client as FtpClient } from 'basic-ftp';
-import { createTransport } from 'nodemailer';
 import type { Config } from '../../config/index.ts';
 
 const TIMEOUT_MS = 5000;
@@ -14,6 +16,7 @@ export async function httpGet(url: string): Promise<number> {
 }
 
 export async function sendMail(smtp: Config['smtp'], mail: { subject: string; text: string }): Promise<void> {
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: smtp.host,
     port: smtp.port,
@@ -35,6 +38,7 @@ export async function sendMail(smtp: Config['smtp'], mail: { subject: string; te
 /** Uploads `text` as `name` into the folder of `ftp.url` (ftp://host[:port]/folder). */
 export async function ftpUpload(ftp: Config['ftp'], name: string, text: string): Promise<void> {
   const url = new URL(ftp.url);
+  const { Client: FtpClient } = await import('basic-ftp');
   const client = new FtpClient(TIMEOUT_MS);
   try {
     await client.access({
