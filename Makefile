@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 DATA_DIR ?= .data
 
-.PHONY: setup run test test-unit test-integration test-qemu test-firmware image bundle lint format bench clean
+.PHONY: setup run test test-unit test-integration test-qemu image bundle lint format bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,10 +28,6 @@ test-integration: setup
 
 test-qemu: setup image
 	bash scripts/test.sh qemu
-
-# Firmware updates on the A/B variant of the emulated device (builds its disks and bundles; ~13 min).
-test-firmware: setup image
-	bash scripts/test.sh qemu-firmware
 
 # The emulated door phone (QEMU): kernel, gpio-sim, node, baresip and the agent; cached in rootfs/build.
 image: setup

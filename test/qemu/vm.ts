@@ -2,7 +2,8 @@
  * The emulated door phone under QEMU (TCG): boots the image of rootfs/ (`make image`), reads its
  * serial console, talks to it over the virtio-serial control channel, forwards guest TCP ports to
  * free 127.0.0.1 ports (user networking with restrict=on: the guest reaches nothing else), and
- * always stops its QEMU by PID (also when the test process exits).
+ * always stops its QEMU by PID (also when the test process exits; when it is killed, the kernel
+ * kills QEMU: see startQemu).
  *
  *   const vm = await DoorPhoneVm.boot();
  *   await vm.gpio.press('EXIT_BUTTON');           // gpio-sim pull, as the wiring would
@@ -64,6 +65,21 @@ process.on('exit', () => {
     } catch {}
   }
 });
+
+/**
+ * Starts qemu-system-x86_64 with `args`, tied to this process: started through util-linux's
+ * `setpriv --pdeathsig KILL` (which execs QEMU, so the PID is QEMU's), the kernel kills QEMU when
+ * this process dies in any way, also when node's test runner kills a test file at its timeout
+ * (the `exit` handler above runs only when node exits by itself).
+ */
+export function startQemu(args: string[]): ChildProcess {
+  const qemu = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (!qemu.pid) throw new Error('qemu-system-x86_64 did not start (setpriv from util-linux is needed)');
+  alive.add(qemu);
+  return qemu;
+}
 
 /** Builds the image if needed (a warm build takes well under a second). */
 export function buildImage(): void {
@@ -174,9 +190,7 @@ export class DoorPhoneVm {
         'virtio-net-pci,netdev=n0',
       ],
     ];
-    const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    if (!qemu.pid) throw new Error('qemu-system-x86_64 did not start');
-    alive.add(qemu);
+    const qemu = startQemu(args);
     await mkdir(join(REPO, 'test-results'), { recursive: true });
     const consoleLog =
       opts.consoleLog ?? join(REPO, 'test-results', `qemu-${new Date().toISOString().replaceAll(':', '-')}.log`);
