@@ -21,7 +21,7 @@ import { CloudLink, type LinkStatus } from './link.ts';
 import { deviceIdFromMac, parseTopic, topics } from './protocol/index.ts';
 import { RemoteWeb } from './remote-web.ts';
 import { brokerSettings } from './settings.ts';
-import { type ReapplyResult, StandingCommands } from './standing.ts';
+import { type ReapplyResult, StandingCommands, standingFile } from './standing.ts';
 import { deviceStatus, RateLimited, type StatusSource } from './status.ts';
 
 export type CloudService = {
@@ -81,7 +81,7 @@ export class Cloud implements Module {
       log,
       will: () => ({ topic: this.#statusTopic(), payload: this.#status('offline', clock.now(), 'lost') }),
     });
-    this.standing = new StandingCommands({ file: join(deps.dataDir, 'cloud', 'standing.cfg'), store: config, log });
+    this.standing = new StandingCommands({ file: standingFile(deps.dataDir), store: config, log });
     this.remoteWeb = new RemoteWeb({
       clock,
       log,

@@ -8,9 +8,13 @@
  * `ctx.services.cloud.afterProvisioning()` (it is `StandingCommands.reapply`).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../../core/index.ts';
 import { writeFileAtomic } from '../config/atomic-file.ts';
 import { type AutopProblem, type ConfigStore, formatAutopProblems, readAutop } from '../config/index.ts';
+
+/** Where the standing commands are kept, in the data dir. */
+export const standingFile = (dataDir: string) => join(dataDir, 'cloud', 'standing.cfg');
 
 export type ReapplyResult = { applied: number; problems: AutopProblem[]; keys: string[] };
 

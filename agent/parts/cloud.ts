@@ -2,12 +2,20 @@
  * The cloud link part: builds the cloud module from the context and offers its service. Its code
  * (and the MQTT client) is loaded when `cloud.enabled` is on, at start or when it is turned on
  * (agent/parts/on-demand.ts); until then the service says `disabled`, and the hook of
- * auto-provisioning loads it to apply the standing commands a cloud left on the device.
+ * auto-provisioning loads it when a cloud left standing commands on the device (to apply them).
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cloud } from '../cloud/index.ts';
+import { standingFile } from '../cloud/standing.ts';
 import type { AgentContext, Part } from '../context.ts';
 import { onDemandModule } from './on-demand.ts';
+
+const hasStandingCommands = (dataDir: string) =>
+  stat(standingFile(dataDir)).then(
+    (s) => s.size > 0,
+    () => false,
+  );
 
 async function buildCloud(ctx: AgentContext): Promise<Cloud> {
   const [{ Cloud }, { firmwareJobHandler }, { JsonlLog }] = await Promise.all([
@@ -54,7 +62,11 @@ export const cloudPart: Part = (ctx) => {
         attempts: 0,
         bootId: '',
       },
-    afterProvisioning: async () => (await module.load()).service().afterProvisioning(),
+    // a cloud that never left standing commands is not loaded for them
+    afterProvisioning: async () =>
+      module.loaded() || (await hasStandingCommands(ctx.options.dataDir))
+        ? (await module.load()).service().afterProvisioning()
+        : { applied: 0, problems: [], keys: [] },
   };
   return [module];
 };

@@ -4,7 +4,7 @@
  * and the log line that says when an account is registered (what the start-time bench reads).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Bus } from '../../agent/bus.ts';
 import { mqttConnector } from '../../agent/cloud/client.ts';
+import { standingFile } from '../../agent/cloud/standing.ts';
 import { ConfigStore } from '../../agent/config/index.ts';
 import { isTimeZone } from '../../agent/config/schema/fields.ts';
 import type { AgentContext } from '../../agent/context.ts';
@@ -141,9 +142,15 @@ describe('parts loaded on demand', () => {
     assert.equal(ctx.services.homeAssistant!.status().state, 'disabled');
     assert.equal((cloud as ReturnType<typeof onDemandModule>).loaded(), undefined);
     assert.equal((ha as ReturnType<typeof onDemandModule>).loaded(), undefined);
-    // auto-provisioning's hook loads the cloud module to apply its standing commands
+    // auto-provisioning's hook: no standing commands were ever left, nothing to load for them
     assert.equal((await ctx.services.cloud!.afterProvisioning()).applied, 0);
+    assert.equal((cloud as ReturnType<typeof onDemandModule>).loaded(), undefined);
+    // a cloud (since turned off) left standing commands: the hook loads the module and applies them
+    await mkdir(join(ctx.options.dataDir, 'cloud'), { recursive: true });
+    await writeFile(standingFile(ctx.options.dataDir), 'Config.DeviceInfo.DEVICEINFO.Name = Gate\n');
+    assert.equal((await ctx.services.cloud!.afterProvisioning()).applied, 1);
     assert.ok((cloud as ReturnType<typeof onDemandModule>).loaded());
+    assert.equal(ctx.config.get().identity.name, 'Gate');
     await ha!.stop();
     await cloud!.stop();
   });
