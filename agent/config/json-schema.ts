@@ -1,5 +1,5 @@
 /** The JSON Schema of the config, as the web UI renders it (titles, units, autop keys, defaults). */
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import { configSchema } from './schema/index.ts';
 
 let cached: object | undefined;

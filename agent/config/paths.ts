@@ -1,5 +1,5 @@
 /** Paths into the config (`accounts.0.user`) and the list of every setting the schema defines. */
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import { LETTERS } from './schema/fields.ts';
 import { configSchema, defaultConfig, type FieldMeta } from './schema/index.ts';
 
@@ -14,7 +14,7 @@ export type Leaf = {
   autop: string;
   aliases: string[];
   meta: FieldMeta;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
 };
 
 export function pathToKey(path: Path): string {
@@ -49,10 +49,10 @@ export function setAt<T>(obj: T, path: Path, value: unknown): T {
   return copy as T;
 }
 
-type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
-const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
+type Def = { type: string; innerType?: z.ZodMiniType; shape?: Record<string, z.ZodMiniType>; element?: z.ZodMiniType };
+const defOf = (s: z.ZodMiniType) => (s as unknown as { _zod: { def: Def } })._zod.def;
 
-function unwrap(s: z.ZodType): z.ZodType {
+function unwrap(s: z.ZodMiniType): z.ZodMiniType {
   let cur = s;
   for (let d = defOf(cur); ['default', 'optional', 'prefault', 'readonly', 'nullable'].includes(d.type); d = defOf(cur))
     cur = d.innerType!;
@@ -65,7 +65,7 @@ function expand(template: string, path: Path): string {
   return template.replaceAll('{n}', String(index + 1)).replaceAll('{L}', LETTERS[index] ?? String(index + 1));
 }
 
-function walk(schema: z.ZodType, value: unknown, path: Path, out: Leaf[]): void {
+function walk(schema: z.ZodMiniType, value: unknown, path: Path, out: Leaf[]): void {
   const meta = z.globalRegistry.get(schema) as FieldMeta | undefined;
   if (meta?.kind) {
     out.push({

@@ -1,5 +1,5 @@
 /** Validation of a whole config, with problems that name the setting they are about. */
-import type { z } from 'zod';
+import type * as z from '../../core/zod.ts';
 import { type Path, pathToKey } from './paths.ts';
 import { type Config, configSchema } from './schema/index.ts';
 

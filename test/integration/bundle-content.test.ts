@@ -1,7 +1,8 @@
 /**
  * What the device build leaves out (rootfs/agent-bundle-trims.ts) is not missed: the bundle made by
  * bundleAgent has none of zod's locales but English, and runs the config commands and the schema
- * exactly as the sources do; zod's own English messages still come out of a bundle with the trims.
+ * exactly as the sources do; zod's own English messages still come out of a bundle with the trims
+ * (core/zod.ts installs them for zod/mini), and zod's classic API is not in it (docs/footprint.md).
  * The SMTP client (nodemailer) is in a part loaded at its first use, not with the agent. The
  * bundled agent serves the web UI without glob (left out).
  */
@@ -60,6 +61,15 @@ it("the bundle holds zod's English messages and none of its other languages, and
   assert.deepEqual([...new Set(locales.map((p) => p.replace(/.*zod\/v4\/locales\//, '')))], ['en.js']);
 });
 
+it("the bundle holds zod's functional API only, not its classic one (about 3 MB of RSS more)", () => {
+  const inputs = Object.values(bundle.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+  assert.deepEqual(
+    inputs.filter((p) => /zod\/v4\/classic\//.test(p)),
+    [],
+  );
+  assert.ok(inputs.some((p) => /zod\/v4\/mini\//.test(p)));
+});
+
 it('the bundle sets, refuses and reads settings, and prints the schema, as the sources do', async () => {
   for (const args of [
     ['config', 'set', 'intercom.maxCallTime=7', 'identity.location=Hall'],
@@ -78,8 +88,8 @@ it("zod's own messages stay in English with the trims, and z.locales keeps Engli
   const entry = join(dir, 'zod-entry.mjs');
   await writeFile(
     entry,
-    `import { z } from 'zod';
-     const r = z.object({ name: z.string().max(2) }).safeParse({ name: 'abc' });
+    `import * as z from ${JSON.stringify(join(REPO, 'core/zod.ts'))};
+     const r = z.object({ name: z.string().check(z.maxLength(2)) }).safeParse({ name: 'abc' });
      console.log(JSON.stringify({ message: r.error.issues[0].message, locales: Object.keys(z.locales) }));`,
   );
   const out = join(dir, 'zod-out.mjs');

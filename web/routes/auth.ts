@@ -5,7 +5,7 @@
  * are managed from the admin's session only (scope `session`: no API token may).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import {
   ADMIN_USER,
   checkPassword,
@@ -18,16 +18,19 @@ import {
 import { ApiError, ok } from '../errors.ts';
 import { parse, principalOf, type RouteContext } from './context.ts';
 
-const setupBody = z.object({ code: z.string().max(64), password: z.string().max(1024) });
-const loginBody = z.object({ user: z.string().max(64).default(ADMIN_USER), password: z.string().max(1024) });
-const passwordBody = z.object({ current: z.string().max(1024), password: z.string().max(1024) });
+const text = (max: number) => z.string().check(z.maxLength(max));
+const setupBody = z.object({ code: text(64), password: text(1024) });
+const loginBody = z.object({ user: z._default(text(64), ADMIN_USER), password: text(1024) });
+const passwordBody = z.object({ current: text(1024), password: text(1024) });
 const tokenBody = z.object({
   name: z
     .string()
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(64, { error: 'must be at most 64 characters' })
-    .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
+    .check(
+      z.trim(),
+      z.minLength(1, { error: 'must not be empty' }),
+      z.maxLength(64, { error: 'must be at most 64 characters' }),
+      z.regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
+    ),
   scope: z.enum(TOKEN_SCOPES, { error: `must be one of ${TOKEN_SCOPES.join(', ')}` }),
 });
 

@@ -9,8 +9,8 @@
  * an API token; a wrong password counts toward the login lockout.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { type Config, ConfigError, leaves, readAutop, writeAutop } from '../../agent/config/index.ts';
+import * as z from '../../core/zod.ts';
 import { checkPassword } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
 import { configInvalid } from './config.ts';
@@ -19,7 +19,7 @@ import { parse, principalOf, type RouteContext } from './context.ts';
 export const AUTOP_BODY_LIMIT = 1024 * 1024;
 
 const exportBody = z.object({
-  password: z.string({ error: 'must be text' }).max(1024),
+  password: z.string({ error: 'must be text' }).check(z.maxLength(1024)),
   secrets: z.literal(true, { error: 'must be true (without secrets, use GET /api/v1/config/autop)' }),
 });
 

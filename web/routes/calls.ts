@@ -1,28 +1,26 @@
 /** /api/v1/calls: the calls in progress, web call (dial with a chosen account), answer, hang up, DTMF. */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import { ApiError, ok } from '../errors.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 const dialBody = z.object({
   target: z
     .string({ error: 'must be text' })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(128, { error: 'must be at most 128 characters' })
-    .regex(/^[A-Za-z0-9_.+*#@:;=[\]-]+$/, { error: 'must be a number, SIP URI or IP address without spaces' }),
+    .check(
+      z.trim(),
+      z.minLength(1, { error: 'must not be empty' }),
+      z.maxLength(128, { error: 'must be at most 128 characters' }),
+      z.regex(/^[A-Za-z0-9_.+*#@:;=[\]-]+$/, { error: 'must be a number, SIP URI or IP address without spaces' }),
+    ),
   /** Account id ('1', '2' ...); null or absent = direct IP call. */
-  account: z
-    .string()
-    .regex(/^\d{1,2}$/, { error: 'must be an account number' })
-    .nullable()
-    .optional(),
-  video: z.boolean().optional(),
+  account: z.optional(z.nullable(z.string().check(z.regex(/^\d{1,2}$/, { error: 'must be an account number' })))),
+  video: z.optional(z.boolean()),
 });
 const dtmfBody = z.object({
   digits: z
     .string({ error: 'must be text' })
-    .regex(/^[0-9*#A-Da-d]{1,32}$/, { error: 'must be 1 to 32 characters from 0-9 * # A-D' }),
+    .check(z.regex(/^[0-9*#A-Da-d]{1,32}$/, { error: 'must be 1 to 32 characters from 0-9 * # A-D' })),
 });
 
 export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {

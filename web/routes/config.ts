@@ -3,7 +3,6 @@
  * same messages as autop and the CLI, each naming its field), the JSON Schema the UI renders.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import {
   type Config,
   ConfigError,
@@ -19,6 +18,7 @@ import {
   setAt,
   validateConfig,
 } from '../../agent/config/index.ts';
+import * as z from '../../core/zod.ts';
 import { ApiError, ok } from '../errors.ts';
 import { maskSecrets, unmaskPatch } from './config-secrets.ts';
 import { principalOf, type RouteContext } from './context.ts';

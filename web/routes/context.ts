@@ -1,6 +1,6 @@
 /** What every route group is given, and the small helpers they share. */
 import type { FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import type * as z from '../../core/zod.ts';
 import type {
   ApiUserStore,
   CredentialStore,
@@ -52,7 +52,7 @@ export function principalOf(req: FastifyRequest): Principal {
 }
 
 /** Parses a body or query with a zod schema; a mismatch is a 400 naming each field. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.output<S> {
+export function parse<S extends z.ZodMiniType>(schema: S, value: unknown, what = 'body'): z.output<S> {
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => ({ key: i.path.join('.') || what, message: i.message }));

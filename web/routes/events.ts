@@ -4,7 +4,7 @@
  * 2N-style API integrators already script against.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import { principalName } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
 import type { FeedEvent } from '../events/index.ts';
@@ -30,23 +30,24 @@ const matches = (filter: string[], event: string) =>
   filter.length === 0 || filter.some((f) => (f.endsWith('.*') ? event.startsWith(f.slice(0, -1)) : f === event));
 
 const subscribeQuery = z.object({
-  filter: z.string().max(1024).optional(),
-  duration: z.coerce
-    .number({ error: 'must be a number' })
-    .int()
-    .min(1, { error: 'must be at least 1' })
-    .max(3600, { error: 'must be at most 3600' })
-    .default(90),
+  filter: z.optional(z.string().check(z.maxLength(1024))),
+  duration: z._default(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(z.int(), z.gte(1, { error: 'must be at least 1' }), z.lte(3600, { error: 'must be at most 3600' })),
+    90,
+  ),
 });
 const pullQuery = z.object({
-  id: z.string().max(64),
-  timeout: z.coerce
-    .number({ error: 'must be a number' })
-    .min(0, { error: 'must be at least 0' })
-    .max(60, { error: 'must be at most 60' })
-    .default(0),
+  id: z.string().check(z.maxLength(64)),
+  timeout: z._default(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(z.gte(0, { error: 'must be at least 0' }), z.lte(60, { error: 'must be at most 60' })),
+    0,
+  ),
 });
-const idQuery = z.object({ id: z.string().max(64) });
+const idQuery = z.object({ id: z.string().check(z.maxLength(64)) });
 
 /** 2N's event shape. */
 const view = (e: FeedEvent) => ({

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import {
   FINAL_STEPS,
   FirmwareBusy,
@@ -24,20 +23,21 @@ import {
   FirmwareUnavailable,
   type UpdateRequest,
 } from '../../agent/firmware/index.ts';
+import * as z from '../../core/zod.ts';
 import { ApiError, ok } from '../errors.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 /** The largest bundle an upload may carry. */
 export const FIRMWARE_UPLOAD_LIMIT = 1024 * 1024 * 1024;
 
-const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (SHA-256)' });
-const version = z.string().min(1, { error: 'must not be empty' }).max(64);
+const sha256 = z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (SHA-256)' }));
+const version = z.string().check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(64));
 const fromUrl = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  version: version.optional(),
-  sha256: sha256.optional(),
+  version: z.optional(version),
+  sha256: z.optional(sha256),
 });
-const uploadQuery = z.strictObject({ version: version.optional(), sha256: sha256.optional() });
+const uploadQuery = z.strictObject({ version: z.optional(version), sha256: z.optional(sha256) });
 
 export function firmwareRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/v1/firmware', { config: { scope: 'read' } }, async () =>

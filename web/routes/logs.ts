@@ -1,21 +1,26 @@
 /** /api/v1/logs/calls and /api/v1/logs/door: newest first, paged with offset and limit. */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import { ok } from '../errors.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 const pageQuery = z.object({
-  offset: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be at least 0' })
-    .default(0),
-  limit: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(1, { error: 'must be at least 1' })
-    .max(200, { error: 'must be at most 200' })
-    .default(50),
+  offset: z._default(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(z.int({ error: 'must be a whole number' }), z.gte(0, { error: 'must be at least 0' })),
+    0,
+  ),
+  limit: z._default(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(
+        z.int({ error: 'must be a whole number' }),
+        z.gte(1, { error: 'must be at least 1' }),
+        z.lte(200, { error: 'must be at most 200' }),
+      ),
+    50,
+  ),
 });
 
 export function logRoutes(app: FastifyInstance, ctx: RouteContext): void {

@@ -5,7 +5,7 @@
  * entrance), DND, the inbox and its read marks. The resident's actions take the `door` scope.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from '../../core/zod.ts';
 import { principalName } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
 import { need, parse, principalOf, type RouteContext } from './context.ts';

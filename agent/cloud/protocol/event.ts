@@ -1,5 +1,5 @@
 /** An event on `events/<type>`: unique id, UTC time and uptime, as integrators know from 2N's log. */
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /** The event types a device publishes. */
 export const EVENT_TYPES = ['call', 'door', 'input', 'alarm', 'job', 'message'] as const;

@@ -1,7 +1,8 @@
 /**
  * The cloud protocol, version 1 (docs/cloud-protocol.md): topics and the zod types of every
  * payload. The agent's cloud link and the operator tool (fleet/) both import this entry; it imports
- * nothing but zod, so the operator side shares the protocol without depending on the agent.
+ * nothing but zod (its functional API, zod/mini: ./zod.ts), so the operator side shares the
+ * protocol without depending on the agent.
  */
 
 export { type DeviceStatus, deviceStatus } from './device-status.ts';

@@ -2,7 +2,7 @@
  * The state of a job, published by the device on `jobs/<jobId>/status` (retained). The names are
  * AWS IoT Jobs' states; a cloud's Pending / Processing / Executed map onto them (see the doc).
  */
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 export const JOB_STATES = [
   'QUEUED',
@@ -24,12 +24,12 @@ export function isTerminal(state: JobState): boolean {
 
 export const jobStatus = z.looseObject({
   status: z.enum(JOB_STATES),
-  step: z.string().optional(),
-  progress: z.number().min(0).max(100).optional(),
-  details: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  step: z.optional(z.string()),
+  progress: z.optional(z.number().check(z.gte(0), z.lte(100))),
+  details: z.optional(z.union([z.string(), z.record(z.string(), z.unknown())])),
   updatedAt: z.string(),
   /** The job type, when the device could read it. */
-  type: z.string().optional(),
+  type: z.optional(z.string()),
 });
 
 export type JobStatus = z.infer<typeof jobStatus>;

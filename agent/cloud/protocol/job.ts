@@ -3,7 +3,7 @@
  * `{"type": "...", ...its fields, "notBefore"?: ISO 8601, "expiresAt"?: ISO 8601}`; unknown fields
  * are refused, so a typo is an error rather than a silently ignored setting.
  */
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /** Largest job payload accepted (bytes of JSON). */
 export const MAX_JOB_BYTES = 64 * 1024;
@@ -12,20 +12,19 @@ export const MAX_MESSAGE_TEXT = 1000;
 export const REBOOT_MAX_WAIT_DEFAULT = 300;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T03:00:00Z' });
-const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (SHA-256)' });
+const sha256 = z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (SHA-256)' }));
 const httpUrl = z
   .string()
-  .regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' })
-  .max(2048);
+  .check(z.regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }), z.maxLength(2048));
 /** Plain text: no control characters but new lines. */
 const plain = (max: number) =>
-  z
-    .string({ error: 'must be text' })
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` })
-    .refine((v) => !hasControlChars(v), {
+  z.string({ error: 'must be text' }).check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(max, { error: `must be at most ${max} characters` }),
+    z.refine((v: string) => !hasControlChars(v), {
       error: 'must be plain text (no control characters)',
-    });
+    }),
+  );
 
 /** Control characters other than the new line (they would break displays and logs). */
 function hasControlChars(v: string): boolean {
@@ -36,31 +35,33 @@ function hasControlChars(v: string): boolean {
   return false;
 }
 
-const timing = { notBefore: isoTime.optional(), expiresAt: isoTime.optional() };
+const timing = { notBefore: z.optional(isoTime), expiresAt: z.optional(isoTime) };
 
 export const autopJob = z
   .strictObject({
     type: z.literal('autop'),
     /** Autop text (`Key = Value` lines); "" with `once` absent clears the standing commands. */
-    lines: z.string({ error: 'must be text' }).max(MAX_JOB_BYTES).optional(),
+    lines: z.optional(z.string({ error: 'must be text' }).check(z.maxLength(MAX_JOB_BYTES))),
     /** Or a file to fetch, checked against its SHA-256. */
-    url: httpUrl.optional(),
-    sha256: sha256.optional(),
+    url: z.optional(httpUrl),
+    sha256: z.optional(sha256),
     /** Apply one time ("Once Autop"); without it the lines are the cloud's standing commands. */
-    once: z.boolean().optional(),
+    once: z.optional(z.boolean()),
     ...timing,
   })
-  .superRefine((j, ctx) => {
-    if ((j.lines === undefined) === (j.url === undefined))
-      ctx.addIssue({ code: 'custom', path: ['lines'], message: 'give either lines or url (with sha256)' });
-    if (j.url !== undefined && j.sha256 === undefined)
-      ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'is required with url' });
-  });
+  .check(
+    z.superRefine((j, ctx) => {
+      if ((j.lines === undefined) === (j.url === undefined))
+        ctx.addIssue({ code: 'custom', path: ['lines'], message: 'give either lines or url (with sha256)' });
+      if (j.url !== undefined && j.sha256 === undefined)
+        ctx.addIssue({ code: 'custom', path: ['sha256'], message: 'is required with url' });
+    }),
+  );
 
 export const rebootJob = z.strictObject({
   type: z.literal('reboot'),
   /** Seconds to wait for the calls in progress to end; after that the device restarts anyway. */
-  maxWait: z.number().int().min(0).max(3600).optional(),
+  maxWait: z.optional(z.number().check(z.int(), z.gte(0), z.lte(3600))),
   ...timing,
 });
 
@@ -74,15 +75,15 @@ export const messageJob = z.strictObject({
 export const firmwareJob = z.strictObject({
   type: z.literal('firmware'),
   url: httpUrl,
-  version: z.string().min(1, { error: 'must not be empty' }).max(64),
-  sha256: sha256.optional(),
+  version: z.string().check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(64)),
+  sha256: z.optional(sha256),
   ...timing,
 });
 
 export const remoteWebJob = z.strictObject({
   type: z.literal('remote-web'),
   /** Seconds the session lasts (default 900). */
-  ttl: z.number().int().min(10).max(3600).optional(),
+  ttl: z.optional(z.number().check(z.int(), z.gte(10), z.lte(3600))),
   ...timing,
 });
 
@@ -120,7 +121,7 @@ export function parseJob(payload: Buffer | string): ParsedJob {
 }
 
 /** `title: must not be empty; text: must be text`. */
-export function describeIssues(err: z.ZodError): string {
+export function describeIssues(err: z.core.$ZodError): string {
   return err.issues
     .map((i) => {
       const path = i.path.map(String).join('.');

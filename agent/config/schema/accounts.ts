@@ -1,11 +1,11 @@
 /** SIP accounts, each with its Do Not Disturb settings (shown on the Call Feature page). */
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { bool, choice, int, slots, text } from './fields.ts';
 
 export const ACCOUNT_COUNT = 2;
 
-const dnd = z
-  .strictObject({
+const dnd = z._default(
+  z.strictObject({
     enabled: bool(false, { title: 'DND', autop: 'Config.Account{n}.DND.Enable' }),
     returnCode: choice(['404', '480', '486', '603'], '486', {
       title: 'Return code when DND',
@@ -38,8 +38,9 @@ const dnd = z
       autop: 'Config.Account{n}.DND.Schedule',
       format: 'ref',
     }),
-  })
-  .default({ enabled: false, returnCode: '486', onCode: '', offCode: '', when: 'whole-day', schedule: '' });
+  }),
+  { enabled: false, returnCode: '486', onCode: '', offCode: '', when: 'whole-day', schedule: '' },
+);
 
 export const account = z.strictObject({
   enabled: bool(false, { title: 'Enabled', autop: 'Config.Account{n}.GENERAL.Enable' }),

@@ -1,5 +1,5 @@
 /** Relays (door strikes) and inputs (push button, exit button, door contact). */
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { bool, choice, int, LETTERS, list, slots, text } from './fields.ts';
 
 export const RELAY_COUNT = 3;

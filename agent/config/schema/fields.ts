@@ -3,7 +3,7 @@
  * carries everything the rest of the system derives from it: the autop key, the title and
  * description shown in the UI, the unit, and the value kind used to read and write autop text.
  */
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 
 export type FieldKind = 'bool' | 'int' | 'text' | 'enum' | 'list';
 
@@ -62,21 +62,25 @@ type Common = {
   deviceOnly?: true;
 };
 
+/** Registers a field's metadata (what classic zod's `.meta()` did); it returns the schema itself. */
+function withMeta<S extends z.ZodMiniType>(schema: S, meta: FieldMeta | { title: string }): S {
+  z.globalRegistry.add(schema as z.core.$ZodType, meta);
+  return schema;
+}
+
 export function bool(def: boolean, m: Common) {
-  return z
-    .boolean()
-    .default(def)
-    .meta({ ...m, kind: 'bool' } satisfies FieldMeta);
+  return withMeta(z._default(z.boolean(), def), { ...m, kind: 'bool' } satisfies FieldMeta);
 }
 
 export function int(def: number, min: number, max: number, m: Common & { unit?: string }) {
-  return z
+  const n = z
     .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` })
-    .default(def)
-    .meta({ ...m, kind: 'int' } satisfies FieldMeta);
+    .check(
+      z.int({ error: 'must be a whole number' }),
+      z.gte(min, { error: `must be at least ${min}` }),
+      z.lte(max, { error: `must be at most ${max}` }),
+    );
+  return withMeta(z._default(n, def), { ...m, kind: 'int' } satisfies FieldMeta);
 }
 
 export function choice<const V extends readonly [string, ...string[]]>(
@@ -84,10 +88,8 @@ export function choice<const V extends readonly [string, ...string[]]>(
   def: V[number],
   m: Common & { codes?: { readonly [K in keyof V]: string } },
 ) {
-  return z
-    .enum(values, { error: `must be one of ${values.join(', ')}` })
-    .default(def)
-    .meta({ ...m, kind: 'enum', values } satisfies FieldMeta);
+  const e = z.enum(values, { error: `must be one of ${values.join(', ')}` });
+  return withMeta(z._default(e, def), { ...m, kind: 'enum', values } satisfies FieldMeta);
 }
 
 const patterns: Partial<Record<TextFormat, [RegExp, string]>> = {
@@ -114,17 +116,25 @@ const patterns: Partial<Record<TextFormat, [RegExp, string]>> = {
 export function text(def: string, m: Common & { format?: TextFormat; max?: number; min?: number; unit?: string }) {
   const format = m.format ?? 'text';
   const max = m.max ?? 255;
-  let s = z.string({ error: 'must be text' }).max(max, { error: `must be at most ${max} characters` });
-  if (m.min) s = s.min(m.min, { error: m.min === 1 ? 'must not be empty' : `must be at least ${m.min} characters` });
+  const checks: z.core.$ZodCheck<string>[] = [z.maxLength(max, { error: `must be at most ${max} characters` })];
+  if (m.min)
+    checks.push(
+      z.minLength(m.min, { error: m.min === 1 ? 'must not be empty' : `must be at least ${m.min} characters` }),
+    );
   // Control characters would break autop lines and logs.
-  s = s.refine((v) => !hasControlChars(v), { error: 'must not contain control characters' });
+  checks.push(z.refine((v: string) => !hasControlChars(v), { error: 'must not contain control characters' }));
   const p = patterns[format];
-  if (p) s = s.regex(p[0], { error: p[1] });
-  if (format === 'timezone') s = s.refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin' });
+  if (p) checks.push(z.regex(p[0], { error: p[1] }));
+  if (format === 'timezone')
+    checks.push(z.refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin' }));
+  const s = z.string({ error: 'must be text' }).check(...checks);
   const { max: _max, min: _min, ...rest } = m;
-  return s
-    .default(def)
-    .meta({ ...rest, kind: 'text', format, secret: format === 'secret' || undefined } satisfies FieldMeta);
+  return withMeta(z._default(s, def), {
+    ...rest,
+    kind: 'text',
+    format,
+    secret: format === 'secret' || undefined,
+  } satisfies FieldMeta);
 }
 
 /**
@@ -144,39 +154,39 @@ export function list(
   const check = m.check;
   const element = m.choices
     ? z.enum(m.choices, { error: `each must be one of ${m.choices.join(', ')}` })
-    : z
-        .string()
-        .min(1, { error: 'must not contain empty entries' })
-        .regex(pattern[0], { error: pattern[1] })
-        .superRefine((v, ctx) => {
+    : z.string().check(
+        z.minLength(1, { error: 'must not contain empty entries' }),
+        z.regex(pattern[0], { error: pattern[1] }),
+        z.superRefine((v: string, ctx) => {
           const problem = pattern[0].test(v) ? check?.(v) : undefined;
           if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });
-        });
+        }),
+      );
   const { max, choices, check: _check, ...rest } = m;
-  return z
-    .array(element)
-    .max(max, { error: `must have at most ${max} entries` })
-    .default(def)
-    .meta({ ...rest, kind: 'list', format: m.format ?? (choices ? undefined : 'dial'), choices } satisfies FieldMeta);
+  const a = z.array(element).check(z.maxLength(max, { error: `must have at most ${max} entries` }));
+  return withMeta(z._default(a, def), {
+    ...rest,
+    kind: 'list',
+    format: m.format ?? (choices ? undefined : 'dial'),
+    choices,
+  } satisfies FieldMeta);
 }
 
 /** A fixed number of slots of the same shape (accounts, relays, inputs ...). */
-export function slots<T extends z.ZodType>(item: T, count: number, make: (index: number) => z.input<T>) {
+export function slots<T extends z.ZodMiniType>(item: T, count: number, make: (index: number) => z.input<T>) {
   const defaults = Array.from({ length: count }, (_, i) => item.parse(make(i)) as z.output<T>);
-  return z
-    .array(item)
-    .length(count, { error: `must have exactly ${count} entries` })
-    .default(() => structuredClone(defaults) as never);
+  const a = z.array(item).check(z.length(count, { error: `must have exactly ${count} entries` }));
+  return z._default(a, () => structuredClone(defaults) as never);
 }
 
 /** An object section whose every field has a default, so the section can be omitted. */
-export function section<S extends z.ZodRawShape>(shape: S, title?: string) {
+export function section<S extends z.core.$ZodLooseShape>(shape: S, title?: string) {
   const o = z.strictObject(shape, {
     error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'must be an object'),
   });
   const def = o.parse({});
-  const withDefault = o.default(() => structuredClone(def) as never);
-  return title ? withDefault.meta({ title }) : withDefault;
+  const withDefault = z._default(o, () => structuredClone(def) as never);
+  return title ? withMeta(withDefault, { title }) : withDefault;
 }
 
 export function isTimeZone(tz: string): boolean {

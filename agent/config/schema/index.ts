@@ -2,7 +2,7 @@
  * The device configuration: one zod schema, the single source of truth for the TypeScript
  * types, the defaults, the validation, the autop keys and the JSON Schema the UI renders.
  */
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { accounts } from './accounts.ts';
 import { callFeature } from './call-feature.ts';
 import { actionUrls, cloud, directIp, ftp, identity, sipNetwork, smtp, web } from './device.ts';
@@ -32,7 +32,7 @@ export const configSchema = z
     homeAssistant,
     monitor,
   })
-  .superRefine(refineConfig);
+  .check(z.superRefine(refineConfig));
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,5 +1,5 @@
 /** Intercom > Basic: call times, push button, its action, push to hang up, hang up after open, multicast, call schedule. */
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { bool, choice, int, list, section, slots, text } from './fields.ts';
 
 export const MULTICAST_SLOTS = 10;

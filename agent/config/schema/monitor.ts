@@ -6,7 +6,7 @@
  * API token of the door), or not at all (the door has no such relay).
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { parseSipParty } from './caller-entry.ts';
 import { bool, choice, type FieldMeta, int, slots, text } from './fields.ts';
 
@@ -80,20 +80,23 @@ const ADDRESS_META = {
 } satisfies FieldMeta;
 
 const address = z
-  .string({ error: 'must be text' })
-  .max(128, { error: 'must be at most 128 characters' })
-  .superRefine((v, ctx) => {
-    if (v === '') return;
-    const a = parseDoorAddress(v);
-    if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a, input: v });
-  })
-  .default('')
-  .meta(ADDRESS_META);
+  ._default(
+    z.string({ error: 'must be text' }).check(
+      z.maxLength(128, { error: 'must be at most 128 characters' }),
+      z.superRefine((v: string, ctx) => {
+        if (v === '') return;
+        const a = parseDoorAddress(v);
+        if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a, input: v });
+      }),
+    ),
+    '',
+  )
+  .register(z.globalRegistry, ADDRESS_META);
 
 function doorRelay(letter: (typeof DOOR_RELAYS)[number]) {
   const key = (item: string) => `Config.Monitor.DOOR{n}.Relay${letter}${item}`;
-  return z
-    .strictObject({
+  return z._default(
+    z.strictObject({
       unlock: choice(['none', 'dtmf', 'http'], letter === 'A' ? 'dtmf' : 'none', {
         title: `Relay ${letter}: open by`,
         description: `none: the door has no relay ${letter} (no Open button); dtmf: the code is sent on the call; http: the door's API is called.`,
@@ -112,8 +115,9 @@ function doorRelay(letter: (typeof DOOR_RELAYS)[number]) {
         autop: key('Name'),
         max: 32,
       }),
-    })
-    .default(() => ({ unlock: letter === 'A' ? 'dtmf' : 'none', code: letter === 'A' ? '#' : '', name: '' }) as never);
+    }),
+    () => ({ unlock: letter === 'A' ? 'dtmf' : 'none', code: letter === 'A' ? '#' : '', name: '' }) as never,
+  );
 }
 
 export const monitorDoor = z.strictObject({
@@ -163,23 +167,25 @@ const monitorShape = z
     },
     { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'must be an object') },
   )
-  .superRefine((m, ctx) => {
-    m.doors.forEach((d, i) => {
-      const add = (path: (string | number)[], message: string) =>
-        ctx.addIssue({ code: 'custom', path: ['doors', i, ...path], message });
-      if (!d.enabled) return;
-      if (!d.address) add(['address'], 'is required for an enabled door');
-      if (d.apiUrl && !/^https?:\/\//i.test(d.apiUrl)) add(['apiUrl'], 'must be an http:// or https:// URL');
-      for (const [r, letter] of DOOR_RELAYS.entries()) {
-        const relay = doorRelays(d)[r]!;
-        const at = [`relay${letter}`];
-        if (relay.unlock === 'dtmf' && !relay.code) add([...at, 'code'], 'is required to open by DTMF');
-        if (relay.unlock === 'http' && !d.apiUrl) add(['apiUrl'], `is required to open relay ${letter} by HTTP`);
-        if (relay.unlock === 'http' && !d.apiToken) add(['apiToken'], `is required to open relay ${letter} by HTTP`);
-      }
-    });
-  });
+  .check(
+    z.superRefine((m, ctx) => {
+      m.doors.forEach((d, i) => {
+        const add = (path: (string | number)[], message: string) =>
+          ctx.addIssue({ code: 'custom', path: ['doors', i, ...path], message });
+        if (!d.enabled) return;
+        if (!d.address) add(['address'], 'is required for an enabled door');
+        if (d.apiUrl && !/^https?:\/\//i.test(d.apiUrl)) add(['apiUrl'], 'must be an http:// or https:// URL');
+        for (const [r, letter] of DOOR_RELAYS.entries()) {
+          const relay = doorRelays(d)[r]!;
+          const at = [`relay${letter}`];
+          if (relay.unlock === 'dtmf' && !relay.code) add([...at, 'code'], 'is required to open by DTMF');
+          if (relay.unlock === 'http' && !d.apiUrl) add(['apiUrl'], `is required to open relay ${letter} by HTTP`);
+          if (relay.unlock === 'http' && !d.apiToken) add(['apiToken'], `is required to open relay ${letter} by HTTP`);
+        }
+      });
+    }),
+  );
 
-export const monitor = monitorShape
-  .default(() => structuredClone(monitorShape.parse({})) as never)
-  .meta({ title: 'Indoor monitor' });
+export const monitor = z
+  ._default(monitorShape, () => structuredClone(monitorShape.parse({})) as never)
+  .register(z.globalRegistry, { title: 'Indoor monitor' });

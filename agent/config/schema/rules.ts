@@ -1,5 +1,5 @@
 /** Rules that span several fields. Each problem names the field it is about. */
-import type { z } from 'zod';
+import type * as z from '../../../core/zod.ts';
 
 type Issue = { path: (string | number)[]; message: string };
 

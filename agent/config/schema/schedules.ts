@@ -1,5 +1,5 @@
 /** Named weekly schedules used by DND and call schedule templates. */
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { list, slots, text } from './fields.ts';
 
 export const SCHEDULE_SLOTS = 10;

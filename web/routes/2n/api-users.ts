@@ -4,15 +4,17 @@
  * hash), create and delete. `/api/v1/auth/api-users`.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from '../../../core/zod.ts';
 import { API_USER_NAME, passwordProblem, TOKEN_SCOPES } from '../../auth/index.ts';
 import { ApiError, ok } from '../../errors.ts';
 import { parse, type RouteContext } from '../context.ts';
 
 const createBody = z.object({
-  user: z.string({ error: 'must be text' }).regex(API_USER_NAME, {
-    error: 'must be 1 to 32 letters, digits or _ . @ -',
-  }),
+  user: z.string({ error: 'must be text' }).check(
+    z.regex(API_USER_NAME, {
+      error: 'must be 1 to 32 letters, digits or _ . @ -',
+    }),
+  ),
   password: z.string({ error: 'must be text' }),
   scope: z.enum(TOKEN_SCOPES, { error: `must be one of ${TOKEN_SCOPES.join(', ')}` }),
 });
