@@ -39,9 +39,21 @@ export async function deviceBundle(dir: string): Promise<string> {
 export async function deviceNodeFlags(): Promise<string[]> {
   const override = process.env.DEVICE_NODE_FLAGS;
   if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+  return (await agentRunValue('NODE_FLAGS')).split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The environment the image starts the agent with: glibc's malloc tunables (`MALLOC_TUNABLES=` in
+ * agent-run, given as GLIBC_TUNABLES); `DEVICE_MALLOC_TUNABLES` replaces them (empty: none).
+ */
+export async function deviceNodeEnv(): Promise<Record<string, string>> {
+  const tunables = process.env.DEVICE_MALLOC_TUNABLES ?? (await agentRunValue('MALLOC_TUNABLES'));
+  return tunables ? { GLIBC_TUNABLES: tunables } : {};
+}
+
+async function agentRunValue(name: string): Promise<string> {
   const text = await readFile(AGENT_RUN, 'utf8');
-  const m = /^NODE_FLAGS="([^"]*)"/m.exec(text);
-  return m?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+  return new RegExp(`^${name}="([^"]*)"`, 'm').exec(text)?.[1] ?? '';
 }
 
 export type Setup = { dataDir: string; webPort: number; accounts: number; cloud: boolean };
@@ -105,7 +117,12 @@ export type RunningAgent = {
 };
 
 /** Starts `node [flags] bundle run --hal sim --data-dir ... --log-level info` as the device does. */
-export function startDeviceAgent(bundle: string, flags: string[], setup: Setup): RunningAgent {
+export function startDeviceAgent(
+  bundle: string,
+  flags: string[],
+  setup: Setup,
+  env: Record<string, string> = {},
+): RunningAgent {
   const seenAt = new Map<string, number>();
   const t0 = performance.now();
   const proc = startProcess(
@@ -126,7 +143,7 @@ export function startDeviceAgent(bundle: string, flags: string[], setup: Setup):
       '--sip-address',
       '127.0.0.1',
     ],
-    { env: { ...process.env, PORTIER_DHCP_OPTIONS: join(setup.dataDir, 'no-dhcp-options') } },
+    { env: { ...process.env, ...env, PORTIER_DHCP_OPTIONS: join(setup.dataDir, 'no-dhcp-options') } },
   );
   let pending = '';
   const lines: { at: number; line: string }[] = [];
@@ -219,6 +236,31 @@ export async function bareNodeIdleRss(flags: string[] = [], settleMs = 3000): Pr
   }
 }
 
+const ADMIN_PASSWORD = 'bench-Password-1234';
+
+/** Logs in as the admin (after openEventsStream made the password): the HTTP status. */
+export function logIn(port: number): Promise<number> {
+  const body = JSON.stringify({ password: ADMIN_PASSWORD });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/auth/login',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * Logs in to the web UI of a fresh data dir (first-run setup with the code from the log) and opens
  * the events stream as the UI does: resolves once the stream answered; `close()` ends it.
@@ -227,7 +269,7 @@ export async function openEventsStream(agent: RunningAgent, port: number): Promi
   await agent.seen(/"setupCode"/);
   const line = agent.proc.output().match(/"setupCode":"([^"]+)"/);
   if (!line?.[1]) throw new Error('no setup code in the log');
-  const body = JSON.stringify({ code: line[1], password: 'bench-Password-1234' });
+  const body = JSON.stringify({ code: line[1], password: ADMIN_PASSWORD });
   const cookie = await new Promise<string>((resolve, reject) => {
     const req = request(
       {

@@ -24,7 +24,7 @@ import { startKamailio } from '../test/harness/kamailio.ts';
 import { freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
 import { startProcess, stopAll } from '../test/harness/processes.ts';
 import { SipSink } from '../test/harness/sip-sink.ts';
-import { deviceBundle, deviceNodeFlags } from './device-agent.ts';
+import { deviceBundle, deviceNodeEnv, deviceNodeFlags } from './device-agent.ts';
 import { bareBaresip, benchSettings } from './lib/bare-baresip.ts';
 import { fmt, median, percentile } from './lib/stats.ts';
 
@@ -202,16 +202,12 @@ try {
     ],
     { stdio: 'ignore' },
   );
-  const agent = startProcess('agent', 'node', [
-    ...cli,
-    'run',
-    '--data-dir',
-    dataDir,
-    '--sip-address',
-    '127.0.0.1',
-    '--bind',
-    '127.0.0.1',
-  ]);
+  const agent = startProcess(
+    'agent',
+    'node',
+    [...cli, 'run', '--data-dir', dataDir, '--sip-address', '127.0.0.1', '--bind', '127.0.0.1'],
+    { env: { ...process.env, ...(await deviceNodeEnv()) } },
+  );
   await agent.waitForOutput(/"state":"registered"|registered/, 20_000).catch(() => undefined);
   await sleep(3000);
   const children = (await readFile(`/proc/${agent.pid}/task/${agent.pid}/children`, 'utf8'))

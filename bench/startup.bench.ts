@@ -18,6 +18,7 @@ import {
   bareNodeStartAndAnswer,
   copyDataDir,
   deviceBundle,
+  deviceNodeEnv,
   deviceNodeFlags,
   firstAnswer,
   prepareDataDir,
@@ -33,7 +34,7 @@ type Times = { web: number; sip: number; registered?: number; online?: number };
 
 async function coldStart(bundle: string, flags: string[], prepared: Setup): Promise<Times> {
   const setup = await copyDataDir(prepared);
-  const agent = startDeviceAgent(bundle, flags, setup);
+  const agent = startDeviceAgent(bundle, flags, setup, await deviceNodeEnv());
   try {
     const [web, sip, registered, online] = await Promise.all([
       firstAnswer(setup.webPort, '/api/v1/auth/state', agent.proc.running),

@@ -116,7 +116,7 @@ bundle_make() {
   d=$(mktemp -d "$BUILD/bundle.XXXXXX")
   ab_slot_tree "$d/tree" "$version"
   if [ -n "$agent_cmd" ]; then
-    sed -i "s|^/usr/bin/node .*/opt/portier/portier.mjs run .*&\$|sh -c '$agent_cmd' \&|" "$d/tree/etc/portier/agent-run"
+    sed -i "s|^\(GLIBC_TUNABLES=[^ ]* \)\{0,1\}/usr/bin/node .*/opt/portier/portier.mjs run .*&\$|sh -c '$agent_cmd' \&|" "$d/tree/etc/portier/agent-run"
     grep -q "sh -c '$agent_cmd'" "$d/tree/etc/portier/agent-run" || die "could not replace the agent's command"
   fi
   mkdir -p "$d/content"
