@@ -14,13 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigStore } from '../agent/config/index.ts';
 import { RealClock, silentLogger } from '../core/index.ts';
 import { bundleAgent } from '../rootfs/agent-bundle.ts';
+import { agentNodeEnv, agentNodeFlags } from '../rootfs/agent-run.ts';
 import type { Kamailio } from '../test/harness/kamailio.ts';
 import type { Mosquitto } from '../test/harness/mosquitto.ts';
 import { freeRtpRange, freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
 import { startProcess, type Tracked } from '../test/harness/processes.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const AGENT_RUN = join(REPO, 'rootfs/overlay/etc/portier/agent-run');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,27 +33,23 @@ export async function deviceBundle(dir: string): Promise<string> {
 }
 
 /**
- * The node flags the image starts the agent with (`NODE_FLAGS=` in agent-run); `DEVICE_NODE_FLAGS`
- * in the environment replaces them, to compare (`DEVICE_NODE_FLAGS= make bench`: none).
+ * The node flags the image starts the agent with (rootfs/agent-run.ts); `DEVICE_NODE_FLAGS` in the
+ * environment replaces them, to compare (`DEVICE_NODE_FLAGS= make bench`: none).
  */
 export async function deviceNodeFlags(): Promise<string[]> {
   const override = process.env.DEVICE_NODE_FLAGS;
   if (override !== undefined) return override.split(/\s+/).filter(Boolean);
-  return (await agentRunValue('NODE_FLAGS')).split(/\s+/).filter(Boolean);
+  return agentNodeFlags();
 }
 
 /**
- * The environment the image starts the agent with: glibc's malloc tunables (`MALLOC_TUNABLES=` in
- * agent-run, given as GLIBC_TUNABLES); `DEVICE_MALLOC_TUNABLES` replaces them (empty: none).
+ * The environment the image starts the agent with (glibc's malloc tunables, rootfs/agent-run.ts);
+ * `DEVICE_MALLOC_TUNABLES` replaces them (empty: none).
  */
 export async function deviceNodeEnv(): Promise<Record<string, string>> {
-  const tunables = process.env.DEVICE_MALLOC_TUNABLES ?? (await agentRunValue('MALLOC_TUNABLES'));
-  return tunables ? { GLIBC_TUNABLES: tunables } : {};
-}
-
-async function agentRunValue(name: string): Promise<string> {
-  const text = await readFile(AGENT_RUN, 'utf8');
-  return new RegExp(`^${name}="([^"]*)"`, 'm').exec(text)?.[1] ?? '';
+  const override = process.env.DEVICE_MALLOC_TUNABLES;
+  if (override !== undefined) return override ? { GLIBC_TUNABLES: override } : {};
+  return agentNodeEnv();
 }
 
 export type Setup = { dataDir: string; webPort: number; accounts: number; cloud: boolean };
