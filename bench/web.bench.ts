@@ -1,6 +1,7 @@
 /**
  * Web benchmarks: the status API under 50 concurrent connections for 10 s (autocannon, with an API
- * token, against the agent run as its own process), next to a bare node:http server answering the
+ * token, against the device build (rootfs/agent-bundle.ts, started as agent-run starts it) in its own
+ * process), next to a bare node:http server answering the
  * same JSON in the same run; and the size of the UI's compressed assets against its budget.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { freePort } from '../test/harness/agent.ts';
 import { freeRtpRange, freeSipPort } from '../test/harness/ports.ts';
 import { BUDGET_BYTES, buildUi } from '../web/build-ui.ts';
+import { deviceBundle, deviceNodeEnv, deviceNodeFlags } from './device-agent.ts';
 import { fmt } from './lib/stats.ts';
 
 /** The part of autocannon's API used here (the package ships no types). */
@@ -78,7 +80,8 @@ try {
   const port = await freePort();
   const sipPort = await freeSipPort(2);
   const [rtpMin, rtpMax] = await freeRtpRange(20);
-  const cli = ['bin/portier.mjs'];
+  // the device build (rootfs/agent-bundle.ts), with the flags and environment of the image's agent-run
+  const cli = [...(await deviceNodeFlags()), await deviceBundle('bench-web')];
   const set = start([
     ...cli,
     'config',
@@ -91,7 +94,23 @@ try {
     dir,
   ]);
   await new Promise((r) => set.child.on('exit', r));
-  const agent = start([...cli, 'run', '--dev', '--log-level', 'info', '--data-dir', dir]);
+  const agent = start(
+    [
+      ...cli,
+      'run',
+      '--hal',
+      'sim',
+      '--bind',
+      '127.0.0.1',
+      '--sip-address',
+      '127.0.0.1',
+      '--log-level',
+      'info',
+      '--data-dir',
+      dir,
+    ],
+    await deviceNodeEnv(),
+  );
   const code = await until('the setup code', () => /"setupCode":"([A-Z0-9-]+)"/.exec(agent.output())?.[1]);
   const base = `http://127.0.0.1:${port}`;
   const setup = await fetch(`${base}/api/v1/auth/setup`, {
@@ -104,7 +123,7 @@ try {
   const made = await fetch(`${base}/api/v1/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'bench' }),
+    body: JSON.stringify({ name: 'bench', scope: 'read' }),
   });
   const { token } = ((await made.json()) as { result: { token: string } }).result;
   const auth = { authorization: `Bearer ${token}` };
