@@ -15,10 +15,10 @@ import { ConfigStore } from '../agent/config/index.ts';
 import { RealClock, silentLogger } from '../core/index.ts';
 import { bundleAgent } from '../rootfs/agent-bundle.ts';
 import { agentNodeEnv, agentNodeFlags } from '../rootfs/agent-run.ts';
-import type { Kamailio } from '../test/harness/kamailio.ts';
-import type { Mosquitto } from '../test/harness/mosquitto.ts';
+import { type Kamailio, startKamailio } from '../test/harness/kamailio.ts';
+import { type Mosquitto, startMosquitto } from '../test/harness/mosquitto.ts';
 import { freeRtpRange, freeSipPort, freeTcpPort } from '../test/harness/ports.ts';
-import { startProcess, type Tracked } from '../test/harness/processes.ts';
+import { startProcess, stopAll, type Tracked } from '../test/harness/processes.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -94,6 +94,30 @@ export async function prepareDataDir(every?: Everything): Promise<Setup> {
   }
   await store.apply(patch, 'bench');
   return { dataDir, webPort, accounts: every ? 2 : 0, cloud: !!every };
+}
+
+/**
+ * Runs `body` with the two data dirs the device benches compare: the default config, and every part
+ * (a kamailio with 2 subscribers, a mosquitto knowing `deviceId`); stops and removes all of it after.
+ */
+export async function withDeviceSetups(
+  deviceId: string,
+  kamailio: { minExpires?: number },
+  body: (setups: { plain: Setup; full: Setup }) => Promise<void>,
+): Promise<void> {
+  const pbx = await startKamailio({ subscribers: 2, ...kamailio });
+  const broker = await startMosquitto({ devices: [deviceId] });
+  const plain = await prepareDataDir();
+  const full = await prepareDataDir({ pbx, broker, deviceId });
+  try {
+    await body({ plain, full });
+  } finally {
+    await stopAll();
+    await pbx.stop();
+    await broker.close();
+    await rm(plain.dataDir, { recursive: true, force: true });
+    await rm(full.dataDir, { recursive: true, force: true });
+  }
 }
 
 /** A copy of a prepared data dir (each start from the same state). */

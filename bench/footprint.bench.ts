@@ -10,24 +10,20 @@
  * ready and has idled IDLE_MS, median of RUNS starts. Goal (issue 16): at most 60 MB.
  */
 import { rm } from 'node:fs/promises';
-import { startKamailio } from '../test/harness/kamailio.ts';
-import { startMosquitto } from '../test/harness/mosquitto.ts';
-import { stopAll } from '../test/harness/processes.ts';
 import {
   bareNodeIdleRss,
   copyDataDir,
   deviceBundle,
   deviceNodeEnv,
   deviceNodeFlags,
-  type Everything,
   firstAnswer,
   logIn,
   openEventsStream,
-  prepareDataDir,
   rssMb,
   type Setup,
   sleep,
   startDeviceAgent,
+  withDeviceSetups,
 } from './device-agent.ts';
 import { median } from './lib/stats.ts';
 
@@ -78,13 +74,7 @@ async function idleRss(
 const flags = await deviceNodeFlags();
 const env = await deviceNodeEnv();
 const bundle = await deviceBundle('bench-footprint');
-const deviceId = '0c1105fb0001';
-const pbx = await startKamailio({ subscribers: 2, minExpires: 60 });
-const broker = await startMosquitto({ devices: [deviceId] });
-const every: Everything = { pbx, broker, deviceId };
-const plain = await prepareDataDir();
-const full = await prepareDataDir(every);
-try {
+await withDeviceSetups('0c1105fb0001', { minExpires: 60 }, async ({ plain, full }) => {
   console.log(`device build: ${bundle}, node flags: ${flags.join(' ') || '(none)'}, median of ${RUNS} runs`);
   const bare: number[] = [];
   const bareFlags: number[] = [];
@@ -103,10 +93,4 @@ try {
   line(`idle RSS, every part (2 accounts, cloud, UI, ${LOGINS} logins)`, median(all), ref);
   if (allDefaultMalloc.length)
     line('  the same with glibc malloc as it comes', median(allDefaultMalloc), `with ${env.GLIBC_TUNABLES}`);
-} finally {
-  await stopAll();
-  await pbx.stop();
-  await broker.close();
-  await rm(plain.dataDir, { recursive: true, force: true });
-  await rm(full.dataDir, { recursive: true, force: true });
-}
+});

@@ -11,9 +11,6 @@
  * (c) with every part. Goal (issue 16): each at most 1.5 s.
  */
 import { rm } from 'node:fs/promises';
-import { startKamailio } from '../test/harness/kamailio.ts';
-import { startMosquitto } from '../test/harness/mosquitto.ts';
-import { stopAll } from '../test/harness/processes.ts';
 import {
   bareNodeStartAndAnswer,
   copyDataDir,
@@ -21,9 +18,9 @@ import {
   deviceNodeEnv,
   deviceNodeFlags,
   firstAnswer,
-  prepareDataDir,
   type Setup,
   startDeviceAgent,
+  withDeviceSetups,
 } from './device-agent.ts';
 import { fmt, median } from './lib/stats.ts';
 
@@ -56,12 +53,7 @@ async function coldStart(bundle: string, flags: string[], prepared: Setup): Prom
 
 const flags = await deviceNodeFlags();
 const bundle = await deviceBundle('bench-startup');
-const deviceId = '0c1105fb0002';
-const pbx = await startKamailio({ subscribers: 2 });
-const broker = await startMosquitto({ devices: [deviceId] });
-const plain = await prepareDataDir();
-const full = await prepareDataDir({ pbx, broker, deviceId });
-try {
+await withDeviceSetups('0c1105fb0002', {}, async ({ plain, full }) => {
   console.log(`device build: ${bundle}, node flags: ${flags.join(' ') || '(none)'}, median of ${RUNS} runs`);
   const bare: number[] = [];
   const def: Times[] = [];
@@ -103,10 +95,4 @@ try {
     '    exec → cloud link online (for information)',
     all.map((t) => t.online ?? Number.NaN),
   );
-} finally {
-  await stopAll();
-  await pbx.stop();
-  await broker.close();
-  await rm(plain.dataDir, { recursive: true, force: true });
-  await rm(full.dataDir, { recursive: true, force: true });
-}
+});
