@@ -25,7 +25,7 @@ const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MB`;
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;
 
-/** npm package (`zod`, `@fastify/static`) or project folder (`agent/config`, `sip/baresip`) of an input. */
+/** npm package (`zod`, `find-my-way`) or project folder (`agent/config`, `sip/baresip`) of an input. */
 function groupOf(input: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
   if (m) return m[1]!;
@@ -96,16 +96,6 @@ for (const [name, g] of sorted.slice(0, TOP)) {
 /** What the device does not need: [what, why, inputs matching]. */
 const unneeded: [string, string, RegExp][] = [
   [
-    'npm ajv, fast-json-stringify, fast-uri, ajv-formats',
-    "fastify's JSON Schema compilers; no route declares a fastify schema (zod parses)",
-    /node_modules\/(ajv|ajv-formats|fast-json-stringify|fast-uri|@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|json-schema-ref-resolver|@fastify\/merge-json-schemas)\//,
-  ],
-  [
-    'npm light-my-request',
-    "fastify's inject(): HTTP requests without a socket, for tests",
-    /node_modules\/light-my-request\//,
-  ],
-  [
     'npm socks, ip-address, smart-buffer',
     "mqtt's SOCKS proxy (socksProxy / MQTTJS_SOCKS_PROXY), unused",
     /node_modules\/(socks|ip-address|smart-buffer|jsbn|sprintf-js)\//,
@@ -141,7 +131,6 @@ console.log(
   '\nleft out by rootfs/agent-bundle-trims.ts (what is left of it; the size it had, minified, on 2026-11-30):',
 );
 row("zod's locales but English", bytesOf(/zod\/v4\/locales\//), 'was 290 KB; English (locales/en.js) stays');
-row('npm glob', bytesOf(/node_modules\/glob\//), 'was 100 KB; @fastify/static needs it with wildcard: false only');
 const lazy = (re: RegExp) =>
   outputs
     .filter(([f]) => !atStart.has(f))

@@ -149,7 +149,7 @@ try {
     `status API: GET /api/v1/system/status (${body.length} bytes), ${CONNECTIONS} connections, ${DURATION_S} s`,
   );
   const api = await load(`${base}/api/v1/system/status`, auth);
-  console.log(line('  agent (fastify, token auth, live status)', api));
+  console.log(line('  agent (node:http + find-my-way, token auth, live status)', api));
   const ref = await load(`http://127.0.0.1:${refPort}/`, {});
   console.log(line('  reference: bare node:http, same bytes', ref));
   console.log(

@@ -27,26 +27,5 @@ export const zodEnglishOnly: Plugin = {
   },
 };
 
-/**
- * glob (~100 KB): @fastify/static requires it at load, and calls it only with `wildcard: false`, to
- * list the files to serve; the web UI is served with `wildcard: true` (web/routes/ui.ts), so glob is
- * never called. In its place, a glob that says why it is missing should that option ever change.
- */
-export const noGlobForStaticFiles: Plugin = {
-  name: 'no-glob-for-static-files',
-  setup(build) {
-    build.onResolve({ filter: /^glob$/ }, (args) =>
-      /[\\/]node_modules[\\/]@fastify[\\/]static[\\/]/.test(args.importer)
-        ? { path: 'glob', namespace: 'no-glob' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'no-glob' }, () => ({
-      contents:
-        "exports.glob = () => { throw new Error('glob is not in the device build: @fastify/static must serve with wildcard: true (web/routes/ui.ts)'); };",
-      loader: 'js',
-    }));
-  },
-};
-
 /** Every trim of the device build, in the order esbuild runs them. */
-export const deviceTrims: Plugin[] = [zodEnglishOnly, noGlobForStaticFiles];
+export const deviceTrims: Plugin[] = [zodEnglishOnly];

@@ -5,7 +5,7 @@
  *
  *   node --import tsx rootfs/agent-bundle.ts OUTFILE [--metafile FILE]
  *
- * koffi (a native addon) stays a package in the userland; pino-pretty is for development only.
+ * koffi (a native addon) stays a package in the userland.
  * The bundle finds the web UI at ../../build/ui from its own folder (agent/parts/web.ts).
  *
  * Split at the dynamic `import()`s: OUTFILE is the entry, and what the agent loads only when a
@@ -25,12 +25,11 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Node built-ins that libraries require when they load but use only in some configurations:
- * fastify requires node:http2 (only for `http2: true`, which the agent never sets) and node:dns (a
- * host name to listen on). Each costs RSS once loaded (http2 with its internals about 1.7 MB). In
- * the bundle, a require() of them from a package gets a stand-in that loads the real module on
- * first use of any of its properties: same behaviour, paid for only when used.
+ * mqtt's SOCKS proxy support requires node:dns (a proxy the agent never sets). A built-in costs RSS
+ * once loaded. In the bundle, a require() of them from a package gets a stand-in that loads the real
+ * module on first use of any of its properties: same behaviour, paid for only when used.
  */
-const LAZY_BUILTINS = ['http2', 'dns'];
+const LAZY_BUILTINS = ['dns'];
 
 const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
@@ -49,36 +48,6 @@ module.exports = new Proxy({}, {
   ownKeys: () => Reflect.ownKeys(real()),
   getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(real(), k); return d && { ...d, configurable: true }; },
 });`,
-    }));
-  },
-};
-
-/**
- * fastify requires its schema compilers (ajv, fast-json-stringify, ~400 KB of code to run) when an
- * app is made, and calls them only for routes with a JSON schema; the agent's routes have none
- * (they validate with zod). In the bundle, the selector fastify requires is a stand-in that loads
- * the real compiler the first time a route needs one: same behaviour, nothing run until then.
- */
-const LAZY_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
-
-const lazyFastifyCompilers: Plugin = {
-  name: 'lazy-fastify-compilers',
-  setup(b) {
-    const filter = new RegExp(`^(${LAZY_COMPILERS.join('|')})$`);
-    b.onResolve({ filter }, (args) => {
-      if (!/[\\/]node_modules[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer)) return undefined;
-      return { path: args.path, namespace: 'lazy-compiler', pluginData: args.resolveDir };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-compiler' }, (args) => ({
-      loader: 'js',
-      resolveDir: args.pluginData as string,
-      contents: `module.exports = function lazySelector(...options) {
-  let build;
-  return function buildCompiler(...args) {
-    build ??= require(${JSON.stringify(args.path)})(...options);
-    return build(...args);
-  };
-};`,
     }));
   },
 };
@@ -109,7 +78,7 @@ export async function bundleAgent(outfile: string): Promise<AgentBundle> {
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: `${name}.[name]-[hash]`,
-    external: ['koffi', 'pino-pretty'],
+    external: ['koffi'],
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
@@ -117,7 +86,7 @@ export async function bundleAgent(outfile: string): Promise<AgentBundle> {
     logLevel: 'warning',
     metafile: true,
     // what the device never uses (rootfs/agent-bundle-trims.ts), and built-ins loaded on first use
-    plugins: [...deviceTrims, lazyBuiltins, lazyFastifyCompilers],
+    plugins: [...deviceTrims, lazyBuiltins],
     // pino and a few others are CommonJS: give each ES module file a require()
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

@@ -65,26 +65,3 @@ export function ok<T>(result: T): { success: true; result: T } {
 export function unavailable(what: string): ApiError {
   return new ApiError('service_unavailable', `${what} is not available on this agent (the part is not running)`);
 }
-
-/** Maps the errors fastify raises itself (body too large, bad JSON, wrong content type ...). */
-export function fromFastifyError(err: { statusCode?: number; code?: string; message: string }): ApiError {
-  switch (err.statusCode) {
-    case 413:
-      return new ApiError('payload_too_large', 'the request body is too large');
-    case 415:
-      return new ApiError('unsupported_media_type', 'unsupported content type: send application/json');
-    case 400:
-      return new ApiError(
-        'invalid_body',
-        err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the body is empty' : err.message,
-      );
-    case 403:
-      return new ApiError('forbidden', 'forbidden path');
-    case 404:
-      return new ApiError('not_found', 'no such resource');
-    case 405:
-      return new ApiError('method_not_allowed', err.message);
-    default:
-      return new ApiError('internal', 'internal error');
-  }
-}

@@ -1,4 +1,4 @@
-/** The local web UI and HTTP API of the agent (fastify; the UI is built into static assets). */
+/** The local web UI and HTTP API of the agent (node:http with find-my-way, web/http; the UI is built into static assets). */
 
 export type { RouteInfo } from './app.ts';
 export type { WebDeps } from './deps.ts';

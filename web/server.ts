@@ -4,12 +4,12 @@
  * bound to the address given by the agent. A change of the web settings re-listens.
  */
 import { networkInterfaces } from 'node:os';
-import type { FastifyInstance } from 'fastify';
 import { errorMessage, type Module } from '../core/index.ts';
-import { buildApp, buildRedirectApp, type RouteInfo, routesOf } from './app.ts';
+import { buildApp, buildRedirectApp, type RouteInfo } from './app.ts';
 import { ApiUserStore, CredentialStore, LoginLimiter, SessionStore } from './auth/index.ts';
 import type { WebDeps } from './deps.ts';
 import { EventFeed, Subscriptions } from './events/index.ts';
+import type { HttpApp } from './http/index.ts';
 import type { RouteContext } from './routes/index.ts';
 import { type DeviceCertificate, ensureDeviceCertificate } from './tls/index.ts';
 
@@ -41,19 +41,14 @@ function routeContext(deps: WebDeps, certificate: RouteContext['certificate']): 
  */
 export async function listRoutes(deps: WebDeps): Promise<RouteInfo[]> {
   const app = await buildApp(routeContext(deps, async () => undefined));
-  try {
-    await app.ready();
-    return routesOf(app);
-  } finally {
-    await app.close();
-  }
+  return app.routes();
 }
 
 export class WebServer implements Module {
   readonly name = 'web';
   #deps: WebDeps;
   #ctx: RouteContext;
-  #apps: FastifyInstance[] = [];
+  #apps: HttpApp[] = [];
   #listening: Listening[] = [];
   #cert: Promise<DeviceCertificate> | undefined;
   #off: (() => void) | undefined;
@@ -149,7 +144,7 @@ export class WebServer implements Module {
   async #listen(): Promise<void> {
     const web = this.#deps.config.get().web;
     const host = this.#deps.bind;
-    const plan: { app: FastifyInstance; port: number; secure: boolean }[] = [];
+    const plan: { app: HttpApp; port: number; secure: boolean }[] = [];
     if (web.https) {
       const cert = await this.#certificate();
       plan.push({
@@ -167,7 +162,7 @@ export class WebServer implements Module {
     }
     try {
       for (const p of plan) {
-        await p.app.listen({ host, port: p.port });
+        await p.app.listen(host, p.port);
         this.#apps.push(p.app);
         for (const url of urls(host, p.port, p.secure)) this.#listening.push({ url, secure: p.secure, port: p.port });
       }
@@ -189,7 +184,7 @@ export class WebServer implements Module {
    * Closes a listener: requests in flight finish (a PATCH that moved the port gets its answer),
    * keep-alive connections are closed as soon as they are idle, and after a grace time all are.
    */
-  async #closeApp(app: FastifyInstance): Promise<void> {
+  async #closeApp(app: HttpApp): Promise<void> {
     const server = app.server;
     const idle = setInterval(() => server.closeIdleConnections(), 50);
     const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);

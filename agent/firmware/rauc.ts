@@ -108,7 +108,7 @@ export function parseStatus(output: string): RaucStatus {
       });
     }
   }
-  slots.sort((a, b) => a.name.localeCompare(b.name));
+  slots.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // not localeCompare: ICU costs ~2 MB
   return {
     compatible: json.compatible ?? '',
     booted: json.booted ?? '',

@@ -34,6 +34,15 @@ export type DirectUa = { user: string; host: string; port: number; displayName: 
 type Wanted = { ua: UaLine; spec?: AccountSpec } | { error: string; spec: AccountSpec };
 type AuthHold = { line: string; timer: TimerHandle; backoff: Backoff };
 
+/**
+ * Account keys in their natural order ("2" before "10"); not localeCompare, whose ICU collator
+ * costs the agent ~2 MB of resident memory for two keys.
+ */
+function byKey(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return Number(a) - Number(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class AccountSync {
   #deps: AccountSyncDeps;
   #specs: AccountSpec[] = [];
@@ -65,7 +74,7 @@ export class AccountSync {
   }
 
   registrations(): Registration[] {
-    return [...this.#regs.values()].sort((a, b) => a.account.localeCompare(b.account, 'en', { numeric: true }));
+    return [...this.#regs.values()].sort((a, b) => byKey(a.account, b.account));
   }
 
   /** Sets what is wanted; `apply()` makes baresip match it. */

@@ -10,8 +10,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/index.ts';
+import type { Request } from '../http/index.ts';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, DigestNonces, ha1 } from './digest.ts';
 import { readJson, writeJson } from './json-file.ts';
 import { isTokenScope, type TokenScope } from './scopes.ts';
@@ -96,7 +96,7 @@ export class ApiUserStore {
   }
 
   /** Checks an `Authorization: Basic ...` or `Digest ...` header of this request. */
-  authenticate(req: Pick<FastifyRequest, 'headers' | 'method' | 'url'>): ApiUserAuth {
+  authenticate(req: Pick<Request, 'headers' | 'method' | 'url'>): ApiUserAuth {
     const header = req.headers.authorization ?? '';
     if (!this.enabled) return { ok: false, reason: 'API users (Basic and Digest) are turned off on this device' };
     if (/^Basic\s/i.test(header)) {

@@ -4,8 +4,8 @@
  * session's CSRF token in the X-CSRF-Token header). Runs before the body is read.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
+import type { Request } from '../http/index.ts';
 import type { ApiUserStore } from './api-users.ts';
 import type { CredentialStore } from './credentials.ts';
 import type { LoginLimiter } from './login-limiter.ts';
@@ -36,7 +36,7 @@ export type AuthDeps = {
 };
 
 /** Returns the principal of an authenticated request, or the error to answer. */
-export function authenticate(req: FastifyRequest, deps: AuthDeps): Principal | ApiError {
+export function authenticate(req: Request, deps: AuthDeps): Principal | ApiError {
   const auth = req.headers.authorization;
   if (auth !== undefined && /^(Basic|Digest)\s/i.test(auth)) {
     const locked = deps.limiter?.lockedFor(req.ip) ?? 0;
@@ -85,7 +85,7 @@ export function authorize(p: Principal, method: string, declared: RouteScope | u
  * Refuses a request a browser sent on behalf of another site: its Origin is not ours, or
  * Sec-Fetch-Site says cross-site / same-site. Requests without these headers (curl, scripts) pass.
  */
-export function crossSite(req: FastifyRequest): ApiError | undefined {
+export function crossSite(req: Request): ApiError | undefined {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
     return new ApiError('csrf_failed', `cross-site request refused (Sec-Fetch-Site: ${site})`);

@@ -4,7 +4,6 @@
  * rate limited per client address and refuse cross-site requests. The password and the tokens
  * are managed from the admin's session only (scope `session`: no API token may).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from '../../core/zod.ts';
 import {
   ADMIN_USER,
@@ -16,6 +15,7 @@ import {
   TOKEN_SCOPES,
 } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp, Reply, Request } from '../http/index.ts';
 import { parse, principalOf, type RouteContext } from './context.ts';
 
 const text = (max: number) => z.string().check(z.maxLength(max));
@@ -34,18 +34,18 @@ const tokenBody = z.object({
   scope: z.enum(TOKEN_SCOPES, { error: `must be one of ${TOKEN_SCOPES.join(', ')}` }),
 });
 
-export function authRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function authRoutes(app: HttpApp, ctx: RouteContext): void {
   const log = ctx.deps.log;
   const pub = { config: { public: true } };
   const sessionOnly = { config: { scope: 'session' as const } };
 
   const auth = { credentials: ctx.credentials, limiter: ctx.limiter, log };
-  const locked = (req: FastifyRequest) => {
+  const locked = (req: Request) => {
     const ms = ctx.limiter.lockedFor(req.ip);
     if (ms > 0) throw loginLocked(ms);
   };
 
-  const startSession = async (req: FastifyRequest, reply: FastifyReply, user: string) => {
+  const startSession = async (req: Request, reply: Reply, user: string) => {
     const { id, session } = await ctx.sessions.create(user);
     reply.setCookie(SESSION_COOKIE, id, {
       path: '/',

@@ -8,11 +8,11 @@
  * session that enters the admin password again (`POST /api/v1/config/autop/export`), never to
  * an API token; a wrong password counts toward the login lockout.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Config, ConfigError, leaves, readAutop, writeAutop } from '../../agent/config/index.ts';
 import * as z from '../../core/zod.ts';
 import { checkPassword } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp, Reply } from '../http/index.ts';
 import { configInvalid } from './config.ts';
 import { parse, principalOf, type RouteContext } from './context.ts';
 
@@ -37,7 +37,7 @@ function header(c: Config, secrets: boolean): string[] {
   ];
 }
 
-function sendAutop(reply: FastifyReply, c: Config, secrets: boolean) {
+function sendAutop(reply: Reply, c: Config, secrets: boolean) {
   const base = c.identity.mac.replaceAll(':', '').toLowerCase() || 'portier';
   const file = `${base}${secrets ? '-with-secrets' : ''}.cfg`;
   return reply
@@ -46,7 +46,7 @@ function sendAutop(reply: FastifyReply, c: Config, secrets: boolean) {
     .send(writeAutop(c, { secrets, header: header(c, secrets) }));
 }
 
-export function autopRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function autopRoutes(app: HttpApp, ctx: RouteContext): void {
   const store = ctx.deps.config;
   const log = ctx.deps.log;
 

@@ -1,7 +1,7 @@
 /** /api/v1/calls: the calls in progress, web call (dial with a chosen account), answer, hang up, DTMF. */
-import type { FastifyInstance } from 'fastify';
 import * as z from '../../core/zod.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 const dialBody = z.object({
@@ -23,7 +23,7 @@ const dtmfBody = z.object({
     .check(z.regex(/^[0-9*#A-Da-d]{1,32}$/, { error: 'must be 1 to 32 characters from 0-9 * # A-D' })),
 });
 
-export function callRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function callRoutes(app: HttpApp, ctx: RouteContext): void {
   const sipOf = () => need(ctx, 'sip', 'the SIP engine');
 
   const callOf = (id: string) => {

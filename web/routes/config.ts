@@ -2,7 +2,6 @@
  * /api/v1/config: the whole config or one setting, changes validated by the config schema (the
  * same messages as autop and the CLI, each naming its field), the JSON Schema the UI renders.
  */
-import type { FastifyInstance } from 'fastify';
 import {
   type Config,
   ConfigError,
@@ -20,6 +19,7 @@ import {
 } from '../../agent/config/index.ts';
 import * as z from '../../core/zod.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { maskSecrets, unmaskPatch } from './config-secrets.ts';
 import { principalOf, type RouteContext } from './context.ts';
 
@@ -47,7 +47,7 @@ function resolvePath(key: string): { path: Path; autop?: string } {
   return leaf ? { path: leaf.path, autop: leaf.autop } : { path: keyToPath(key) };
 }
 
-export function configRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function configRoutes(app: HttpApp, ctx: RouteContext): void {
   const store = ctx.deps.config;
 
   const applyPatch = async (patch: unknown, who: string) => {

@@ -1,32 +1,10 @@
 /** What every route group is given, and the small helpers they share. */
-import type { FastifyRequest } from 'fastify';
 import type * as z from '../../core/zod.ts';
-import type {
-  ApiUserStore,
-  CredentialStore,
-  LoginLimiter,
-  Principal,
-  RouteScope,
-  SessionStore,
-} from '../auth/index.ts';
+import type { ApiUserStore, CredentialStore, LoginLimiter, Principal, SessionStore } from '../auth/index.ts';
 import type { WebDeps } from '../deps.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import type { EventFeed, Subscriptions } from '../events/index.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-  interface FastifyContextConfig {
-    /** Reachable without logging in (login, first-run setup, auth state). */
-    public?: boolean;
-    /**
-     * What an API token needs for this route (web/auth/scopes.ts); unset = `read` for GET/HEAD,
-     * `admin` for a change. `session`: the admin's logged-in session only, never a token.
-     */
-    scope?: RouteScope;
-  }
-}
+import type { Request } from '../http/index.ts';
 
 /** A live stream (SSE) the server ends on close or when its session logs out. */
 export type Stream = { sessionKey?: string; close(): void };
@@ -46,7 +24,7 @@ export type RouteContext = {
   startedAt: number;
 };
 
-export function principalOf(req: FastifyRequest): Principal {
+export function principalOf(req: Request): Principal {
   if (!req.principal) throw new ApiError('unauthorized', 'log in first');
   return req.principal;
 }

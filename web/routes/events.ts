@@ -3,11 +3,11 @@
  * /api/v1/log/subscribe + /api/v1/log/pull (long poll) + /api/v1/log/unsubscribe are the
  * 2N-style API integrators already script against.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as z from '../../core/zod.ts';
 import { principalName } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
 import type { FeedEvent } from '../events/index.ts';
+import type { HttpApp, Request } from '../http/index.ts';
 import { securityHeaders } from '../http-headers.ts';
 import { parse, principalOf, type RouteContext, type Stream } from './context.ts';
 
@@ -58,7 +58,7 @@ const view = (e: FeedEvent) => ({
   params: e.data,
 });
 
-export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boolean): void {
+export function eventRoutes(app: HttpApp, ctx: RouteContext, secure: boolean): void {
   const { clock } = ctx.deps;
 
   app.get<{ Querystring: { events?: string } }>('/api/v1/events', (req, reply) => {
@@ -106,14 +106,14 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
   });
 
   /** GET is there for 2N-style scripts with a token; a browser session must POST (CSRF-checked). */
-  const owner = (req: FastifyRequest) => {
+  const owner = (req: Request) => {
     const p = principalOf(req);
     if (req.method === 'GET' && p.kind === 'session')
       throw new ApiError('method_not_allowed', 'from a browser session, use POST');
     return principalName(p);
   };
 
-  const subscribe = async (req: FastifyRequest) => {
+  const subscribe = async (req: Request) => {
     const q = parse(subscribeQuery, req.query, 'query');
     const r = ctx.subscriptions.subscribe(owner(req), filterOf(q.filter), q.duration);
     if (!r.ok) throw new ApiError('too_many', r.reason);
@@ -130,7 +130,7 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext, secure: boo
     return ok({ events: events.map(view), dropped });
   });
 
-  const unsubscribe = async (req: FastifyRequest) => {
+  const unsubscribe = async (req: Request) => {
     const q = parse(idQuery, req.query, 'query');
     if (!ctx.subscriptions.unsubscribe(q.id, owner(req))) throw new ApiError('not_found', `no subscription ${q.id}`);
     return ok({ id: q.id });

@@ -15,7 +15,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
 import {
   FINAL_STEPS,
   FirmwareBusy,
@@ -25,6 +24,7 @@ import {
 } from '../../agent/firmware/index.ts';
 import * as z from '../../core/zod.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 /** The largest bundle an upload may carry. */
@@ -39,7 +39,7 @@ const fromUrl = z.strictObject({
 });
 const uploadQuery = z.strictObject({ version: z.optional(version), sha256: z.optional(sha256) });
 
-export function firmwareRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function firmwareRoutes(app: HttpApp, ctx: RouteContext): void {
   app.get('/api/v1/firmware', { config: { scope: 'read' } }, async () =>
     ok(await need(ctx, 'firmware', 'firmware updates').status()),
   );
@@ -55,39 +55,34 @@ export function firmwareRoutes(app: FastifyInstance, ctx: RouteContext): void {
     }
   });
 
-  // Uploads are streamed to the data disk: this scope reads application/octet-stream as a stream.
-  app.register(async (scope) => {
-    scope.removeContentTypeParser('application/octet-stream');
-    scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
-
-    scope.post('/api/v1/firmware', { config: { scope: 'admin' } }, async (req, reply) => {
-      const fw = need(ctx, 'firmware', 'firmware updates');
-      if (!fw.available) throw new ApiError('conflict', `firmware updates are not possible: ${fw.reason}`);
-      if (fw.current() && !FINAL_STEPS.includes(fw.current()?.step ?? 'done'))
-        throw new ApiError('conflict', `an update is already in progress (${fw.current()?.step})`);
-      let request: UpdateRequest;
-      const type = String(req.headers['content-type'] ?? '')
-        .split(';')[0]
-        ?.trim();
-      if (type === 'application/octet-stream') {
-        const q = parse(uploadQuery, req.query, 'query');
-        const file = join(ctx.deps.dataDir, 'firmware', 'upload.raucb');
-        await mkdir(join(ctx.deps.dataDir, 'firmware'), { recursive: true });
-        await saveUpload(req.body as NodeJS.ReadableStream, file);
-        request = { source: sourceOf(req.headers), file, ...q };
-      } else {
-        request = { source: sourceOf(req.headers), ...parse(fromUrl, req.body) };
-      }
-      try {
-        const update = await fw.begin(request);
-        return reply.code(202).send(ok(update));
-      } catch (err) {
-        if (request.file) await rm(request.file, { force: true });
-        if (err instanceof FirmwareBusy || err instanceof FirmwareUnavailable)
-          throw new ApiError('conflict', err.message);
-        throw err;
-      }
-    });
+  // An upload is streamed to the data disk (body: 'stream': an octet-stream body is the request stream).
+  app.post('/api/v1/firmware', { config: { scope: 'admin' }, body: 'stream' }, async (req, reply) => {
+    const fw = need(ctx, 'firmware', 'firmware updates');
+    if (!fw.available) throw new ApiError('conflict', `firmware updates are not possible: ${fw.reason}`);
+    if (fw.current() && !FINAL_STEPS.includes(fw.current()?.step ?? 'done'))
+      throw new ApiError('conflict', `an update is already in progress (${fw.current()?.step})`);
+    let request: UpdateRequest;
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim();
+    if (type === 'application/octet-stream') {
+      const q = parse(uploadQuery, req.query, 'query');
+      const file = join(ctx.deps.dataDir, 'firmware', 'upload.raucb');
+      await mkdir(join(ctx.deps.dataDir, 'firmware'), { recursive: true });
+      await saveUpload(req.body as NodeJS.ReadableStream, file);
+      request = { source: sourceOf(req.headers), file, ...q };
+    } else {
+      request = { source: sourceOf(req.headers), ...parse(fromUrl, req.body) };
+    }
+    try {
+      const update = await fw.begin(request);
+      return reply.code(202).send(ok(update));
+    } catch (err) {
+      if (request.file) await rm(request.file, { force: true });
+      if (err instanceof FirmwareBusy || err instanceof FirmwareUnavailable)
+        throw new ApiError('conflict', err.message);
+      throw err;
+    }
   });
 }
 

@@ -1,5 +1,5 @@
 /** Every route group of the web server. */
-import type { FastifyInstance } from 'fastify';
+import type { HttpApp } from '../http/index.ts';
 import { twoNRoutes } from './2n/index.ts';
 import { authRoutes } from './auth.ts';
 import { autopRoutes } from './autop.ts';
@@ -19,7 +19,7 @@ import { uiRoutes } from './ui.ts';
 export { AUTOP_BODY_LIMIT } from './autop.ts';
 export type { RouteContext, Stream } from './context.ts';
 
-export async function registerRoutes(app: FastifyInstance, ctx: RouteContext, secure: boolean): Promise<void> {
+export async function registerRoutes(app: HttpApp, ctx: RouteContext, secure: boolean): Promise<void> {
   authRoutes(app, ctx);
   systemRoutes(app, ctx);
   configRoutes(app, ctx);

@@ -1,7 +1,7 @@
 /** /api/v1/logs/calls and /api/v1/logs/door: newest first, paged with offset and limit. */
-import type { FastifyInstance } from 'fastify';
 import * as z from '../../core/zod.ts';
 import { ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { need, parse, type RouteContext } from './context.ts';
 
 const pageQuery = z.object({
@@ -23,7 +23,7 @@ const pageQuery = z.object({
   ),
 });
 
-export function logRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function logRoutes(app: HttpApp, ctx: RouteContext): void {
   app.get('/api/v1/logs/calls', async (req) => {
     const q = parse(pageQuery, req.query, 'query');
     return ok({ ...q, ...need(ctx, 'callLog', 'the call log').page(q) });

@@ -4,10 +4,10 @@
  * hang up a call, open a relay of the door of an established call, call a door (look at the
  * entrance), DND, the inbox and its read marks. The resident's actions take the `door` scope.
  */
-import type { FastifyInstance } from 'fastify';
 import * as z from '../../core/zod.ts';
 import { principalName } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { need, parse, principalOf, type RouteContext } from './context.ts';
 
 const dndBody = z.object({ on: z.boolean({ error: 'must be true or false' }) });
@@ -32,7 +32,7 @@ const number = (id: string, what: string): number => {
   return Number(id);
 };
 
-export function monitorRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function monitorRoutes(app: HttpApp, ctx: RouteContext): void {
   const monitor = () => need(ctx, 'monitor', 'the indoor monitor (identity.role is not indoor-monitor)');
   const door = { config: { scope: 'door' as const } };
 

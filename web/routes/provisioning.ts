@@ -4,11 +4,11 @@
  * POST /run: a run now (admin scope); it answers with the run's record, or 202 when the run waits
  * for the call in progress to end (its record then appears in GET).
  */
-import type { FastifyInstance } from 'fastify';
 import { ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { need, type RouteContext } from './context.ts';
 
-export function provisioningRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function provisioningRoutes(app: HttpApp, ctx: RouteContext): void {
   app.get('/api/v1/provisioning', { config: { scope: 'read' } }, async () =>
     ok(await need(ctx, 'provisioning', 'auto-provisioning').status()),
   );

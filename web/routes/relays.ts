@@ -3,15 +3,15 @@
  * is one `door.opened` and a switch off none), /api/v1/inputs (status), and in the dev run
  * /api/v1/sim/lines (press and release the simulated inputs).
  */
-import type { FastifyInstance } from 'fastify';
 import { principalName } from '../auth/index.ts';
 import { ApiError, ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { need, principalOf, type RouteContext } from './context.ts';
 import { inputView, relayView } from './views.ts';
 
 const RELAY_ACTIONS = new Set(['trigger', 'on', 'off']);
 
-export function relayRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function relayRoutes(app: HttpApp, ctx: RouteContext): void {
   const { deps } = ctx;
 
   const relayIndex = (id: string, count: number): number => {

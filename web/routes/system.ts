@@ -1,11 +1,11 @@
 /** /api/v1/system: info (model, MAC, versions, uptime), status (registrations, calls, relays, inputs), reboot. */
 import { uptime as systemUptime } from 'node:os';
-import type { FastifyInstance } from 'fastify';
 import { ok } from '../errors.ts';
+import type { HttpApp } from '../http/index.ts';
 import { principalOf, type RouteContext } from './context.ts';
 import { inputView, relayView } from './views.ts';
 
-export function systemRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function systemRoutes(app: HttpApp, ctx: RouteContext): void {
   const { deps } = ctx;
 
   app.get('/api/v1/system/info', async () => {

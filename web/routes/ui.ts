@@ -3,13 +3,13 @@
  * precompressed .br/.gz copies. Hashed assets are cached for good, index.html never.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import { join, resolve } from 'node:path';
+import { ApiError } from '../errors.ts';
+import { type HttpApp, serveFile } from '../http/index.ts';
 import type { RouteContext } from './context.ts';
 
-export async function uiRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
-  const dir = ctx.deps.uiDir;
+export async function uiRoutes(app: HttpApp, ctx: RouteContext): Promise<void> {
+  const dir = resolve(ctx.deps.uiDir);
   if (!existsSync(join(dir, 'index.html'))) {
     ctx.deps.log.warn({ dir }, 'the web UI is not built (run `make ui`); only the API is served');
     app.get('/', { config: { public: true } }, async (_req, reply) =>
@@ -19,15 +19,13 @@ export async function uiRoutes(app: FastifyInstance, ctx: RouteContext): Promise
     );
     return;
   }
-  await app.register(fastifyStatic, {
+  const files = {
     root: dir,
-    prefix: '/',
-    index: ['index.html'],
-    preCompressed: true,
-    wildcard: true,
-    cacheControl: false,
-    setHeaders: (reply, path) => {
-      reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
+    cacheControl: (path: string) => (path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  };
+  app.get<{ Params: { '*': string } }>('/*', { config: { public: true } }, async (req, reply) => {
+    if (!(await serveFile(files, req.params['*'] ?? '', req, reply)))
+      throw new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    return reply;
   });
 }

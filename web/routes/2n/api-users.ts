@@ -3,10 +3,10 @@
  * only (Security & System): the on/off switch (off by default), the list (never a password or a
  * hash), create and delete. `/api/v1/auth/api-users`.
  */
-import type { FastifyInstance } from 'fastify';
 import * as z from '../../../core/zod.ts';
 import { API_USER_NAME, passwordProblem, TOKEN_SCOPES } from '../../auth/index.ts';
 import { ApiError, ok } from '../../errors.ts';
+import type { HttpApp } from '../../http/index.ts';
 import { parse, type RouteContext } from '../context.ts';
 
 const createBody = z.object({
@@ -20,7 +20,7 @@ const createBody = z.object({
 });
 const enabledBody = z.object({ enabled: z.boolean({ error: 'must be true or false' }) });
 
-export function apiUserRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function apiUserRoutes(app: HttpApp, ctx: RouteContext): void {
   const sessionOnly = { config: { scope: 'session' as const } };
   const log = ctx.deps.log;
   const view = () => ({ enabled: ctx.apiUsers.enabled, users: ctx.apiUsers.list() });

@@ -4,7 +4,7 @@
  * with HTTP status 200 as 2N devices answer. A refusal by the guard (no credentials, a scope too
  * small) keeps the device's own API envelope and its HTTP status (401/403).
  */
-import type { FastifyRequest } from 'fastify';
+import type { Request } from '../../http/index.ts';
 
 export const TWO_N_ERRORS = {
   1: 'function is not supported',
@@ -46,7 +46,7 @@ export class TwoNFailure extends Error {
 }
 
 /** The request's parameters: the query, and a JSON body's fields (2N takes both, GET or POST). */
-export function paramsOf(req: FastifyRequest): Record<string, string> {
+export function paramsOf(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
   const add = (o: unknown) => {
     if (!o || typeof o !== 'object') return;

@@ -6,9 +6,9 @@
  * event feed and its pull subscriptions. Authentication is the guard's: an API user by HTTP Basic or
  * Digest (web/auth/api-users.ts), an API token, or the admin's session.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalName, type RouteScope } from '../../auth/index.ts';
 import { ok } from '../../errors.ts';
+import type { HttpApp, Request } from '../../http/index.ts';
 import { principalOf, type RouteContext } from '../context.ts';
 import { apiUserRoutes } from './api-users.ts';
 import { callRoutes2n } from './call.ts';
@@ -18,25 +18,25 @@ import { logRoutes2n } from './log.ts';
 import { switchRoutes2n } from './switch.ts';
 import { systemRoutes2n } from './system.ts';
 
-export type Handler = (req: FastifyRequest) => unknown | Promise<unknown>;
+export type Handler = (req: Request) => unknown | Promise<unknown>;
 
 /** Registers a 2N function for GET and POST (as 2N devices accept both), or only the methods given. */
 export type Define = (path: string, scope: RouteScope, handler: Handler, methods?: ('GET' | 'POST')[]) => void;
 
 /** The actor of the door log and the logs: `api:<user>` for an API user, `token:<name>`, `web:admin`. */
-export const actorOf = (req: FastifyRequest) => principalName(principalOf(req));
+export const actorOf = (req: Request) => principalName(principalOf(req));
 
 /**
  * A function that changes something, called from the admin's browser session by GET: refused
  * (error 3), since a GET carries no CSRF token. Scripts use Basic, Digest or a token.
  */
-export function changeAllowed(req: FastifyRequest): void {
+export function changeAllowed(req: Request): void {
   if (req.method === 'GET' && principalOf(req).kind === 'session') throw new TwoNFailure(3, undefined, 'use POST');
 }
 
-export function twoNRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function twoNRoutes(app: HttpApp, ctx: RouteContext): void {
   const define: Define = (path, scope, handler, methods = ['GET', 'POST']) => {
-    const run = async (req: FastifyRequest) => {
+    const run = async (req: Request) => {
       try {
         return ok(await handler(req));
       } catch (err) {
@@ -44,7 +44,7 @@ export function twoNRoutes(app: FastifyInstance, ctx: RouteContext): void {
         throw err;
       }
     };
-    for (const method of methods) app.route({ method, url: `/api/${path}`, config: { scope }, handler: run });
+    app.route(methods, `/api/${path}`, { config: { scope } }, run);
   };
   systemRoutes2n(define, ctx);
   switchRoutes2n(define, ctx);

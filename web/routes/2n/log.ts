@@ -6,7 +6,7 @@
  * numbers, as 2N gives them; a subscription is its owner's.
  */
 import { randomInt } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { Request } from '../../http/index.ts';
 import type { RouteContext } from '../context.ts';
 import { callSessions } from './call.ts';
 import { paramsOf, TwoNFailure, uint } from './envelope.ts';
@@ -64,7 +64,7 @@ export function logRoutes2n(define: Define, ctx: RouteContext): void {
     return { id };
   });
 
-  const channelOf = (req: FastifyRequest, p: Record<string, string>) => {
+  const channelOf = (req: Request, p: Record<string, string>) => {
     const id = uint(p, 'id', 0, 2 ** 32 - 1);
     const ch = channels.get(id);
     if (!ch || ch.owner !== actorOf(req)) throw new TwoNFailure(12, 'id', `no subscription ${id}`);
