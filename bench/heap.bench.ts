@@ -21,7 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { createLogger } from '../core/index.ts';
 import { type Holdings, loadedAgent } from '../test/harness/agent-load.ts';
 import { startAnsweringPeer } from './lib/answering-peer.ts';
 import { fmt } from './lib/stats.ts';
@@ -67,7 +67,8 @@ const handles = (h: Holdings) =>
 
 const work = await mkdtemp(join(tmpdir(), 'portier-bench-heap-'));
 const peer = await startAnsweringPeer(join(work, 'peer'));
-const log = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
+// every line is formatted as on the device, then dropped
+const log = createLogger({ level: 'info', destination: { write: () => {} } });
 const a = await loadedAgent({ peerUri: peer.uri, dataDir: join(work, 'agent'), log });
 try {
   await a.calls(WARMUP_CALLS);

@@ -87,7 +87,7 @@ export async function bundleAgent(outfile: string): Promise<AgentBundle> {
     metafile: true,
     // what the device never uses (rootfs/agent-bundle-trims.ts), and built-ins loaded on first use
     plugins: [...deviceTrims, lazyBuiltins],
-    // pino and a few others are CommonJS: give each ES module file a require()
+    // mqtt, nodemailer and a few others are CommonJS: give each ES module file a require()
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs'));

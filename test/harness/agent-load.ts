@@ -8,11 +8,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import type { AgentEvents } from '../../agent/bus.ts';
 import { ConfigStore } from '../../agent/config/index.ts';
 import { type Agent, createAgent } from '../../agent/main.ts';
-import { type Clock, RealClock, silentLogger, type TimerHandle } from '../../core/index.ts';
+import { type Clock, type Logger, RealClock, silentLogger, type TimerHandle } from '../../core/index.ts';
 import { freeRtpRange, freeSipPort, freeTcpPort } from './ports.ts';
 
 /** A real clock that counts the timers set through it and not yet fired or cleared. */

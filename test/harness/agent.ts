@@ -6,10 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { ConfigStore } from '../../agent/config/index.ts';
 import { type Agent, createAgent } from '../../agent/main.ts';
-import { RealClock, silentLogger } from '../../core/index.ts';
+import { createLogger, RealClock, silentLogger } from '../../core/index.ts';
 import { freeRtpRange, freeSipPort, freeTcpPort } from './ports.ts';
 
 export const freePort = freeTcpPort;
@@ -94,7 +93,10 @@ export async function startAgent(
     bind: '127.0.0.1',
     sipAddress: '127.0.0.1',
   };
-  t.agent = await createAgent(options, { log: pino({ level: 'debug' }, sink), onRestart: () => t.restarts++ });
+  t.agent = await createAgent(options, {
+    log: createLogger({ level: 'debug', destination: sink }),
+    onRestart: () => t.restarts++,
+  });
   await t.agent.start();
   return t;
 }

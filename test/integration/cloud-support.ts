@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { ConfigStore } from '../../agent/config/index.ts';
 import { type Agent, createAgent } from '../../agent/main.ts';
-import { RealClock, silentLogger } from '../../core/index.ts';
+import { createLogger, RealClock, silentLogger } from '../../core/index.ts';
 import type { Mosquitto } from '../harness/mosquitto.ts';
 import { freeRtpRange, freeSipPort, freeTcpPort } from '../harness/ports.ts';
 import { startProcess, type Tracked } from '../harness/processes.ts';
@@ -228,7 +227,7 @@ export async function startRestartableAgent(
       done();
     },
   });
-  const log = pino({ level: 'debug' }, sink);
+  const log = createLogger({ level: 'debug', destination: sink });
   const options = {
     dataDir,
     hal: 'sim' as const,

@@ -31,7 +31,7 @@ it(`a process crash (SIGKILL) mid-write, ${KILLS} times: the config on disk is a
     platform: 'node',
     format: 'esm',
     outfile: script,
-    // pino is CommonJS: give the bundle a require()
+    // some packages are CommonJS: give the bundle a require()
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
   });

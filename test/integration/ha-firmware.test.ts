@@ -13,12 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { Bus } from '../../agent/bus.ts';
 import { ConfigStore } from '../../agent/config/index.ts';
 import { Firmware, firmwareJobHandler, Rauc } from '../../agent/firmware/index.ts';
 import { HomeAssistant } from '../../agent/integrations/index.ts';
-import { RealClock, silentLogger } from '../../core/index.ts';
+import { createLogger, RealClock, silentLogger } from '../../core/index.ts';
 import { type LogLine, until } from '../harness/agent.ts';
 import { FakeRaucCli } from '../harness/fake-rauc.ts';
 import { type Mosquitto, startMosquitto } from '../harness/mosquitto.ts';
@@ -106,7 +105,7 @@ before(async () => {
     config,
     bus: new Bus(),
     clock,
-    log: pino({ level: 'debug' }, sink),
+    log: createLogger({ level: 'debug', destination: sink }),
     version: '1.0',
     door: () => undefined,
     relays: () => [],

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { Bus } from '../../agent/bus.ts';
 import { mqttConnector } from '../../agent/cloud/client.ts';
 import { standingFile } from '../../agent/cloud/standing.ts';
@@ -21,7 +20,7 @@ import { cloudPart } from '../../agent/parts/cloud.ts';
 import { homeAssistantPart } from '../../agent/parts/home-assistant.ts';
 import { once, onDemandModule } from '../../agent/parts/on-demand.ts';
 import { createSipModule } from '../../agent/parts/sip.ts';
-import { FakeClock, type Module, silentLogger } from '../../core/index.ts';
+import { createLogger, FakeClock, type Module, silentLogger } from '../../core/index.ts';
 import { FakeSipEngine } from '../../sip/index.ts';
 
 const dirs: string[] = [];
@@ -196,15 +195,15 @@ describe('memory of libraries', () => {
 describe('the device log', () => {
   it('says when an account becomes registered, once per change', async () => {
     const lines: { msg: string; account?: string }[] = [];
-    const log = pino(
-      { level: 'info' },
-      new Writable({
+    const log = createLogger({
+      level: 'info',
+      destination: new Writable({
         write(chunk, _e, done) {
           for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
           done();
         },
       }),
-    );
+    });
     const ctx = await context(log);
     await ctx.config.apply({ accounts: [{ enabled: true, user: '1001', server: '127.0.0.1', password: 'a' }] });
     const engine = new FakeSipEngine(ctx.clock as FakeClock);
