@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage } from '../../core/index.ts';
+import { errorMessage, type HttpStreamFn, httpStream } from '../../core/index.ts';
 
 export type Downloaded = { bytes: number; sha256: string };
 
@@ -17,20 +17,22 @@ export async function download(opts: {
   file: string;
   maxBytes: number;
   progress: (percent: number | undefined, bytes: number) => void;
-  fetch?: typeof fetch;
+  /** The GET (core/http-client.ts `httpStream` unless a test injects a fake). */
+  fetch?: HttpStreamFn;
   signal?: AbortSignal;
 }): Promise<Downloaded> {
-  const doFetch = opts.fetch ?? fetch;
-  let res: Response;
-  try {
-    res = await doFetch(opts.url, { signal: opts.signal, redirect: 'follow' });
-  } catch (err) {
+  const get = opts.fetch ?? httpStream;
+  const res = await get(opts.url, { signal: opts.signal, redirect: 'follow' }).catch((err: unknown) => {
     throw new Error(`download of ${opts.url} failed: ${errorMessage(err)}`);
-  }
-  if (!res.ok || !res.body) throw new Error(`download of ${opts.url} failed: HTTP ${res.status}`);
-  const length = Number(res.headers.get('content-length') ?? Number.NaN);
+  });
+  const refuse = (message: string) => {
+    res.body.destroy();
+    return new Error(message);
+  };
+  if (!res.ok) throw refuse(`download of ${opts.url} failed: HTTP ${res.status}`);
+  const length = Number(res.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(length) && length > opts.maxBytes)
-    throw new Error(`the bundle is ${length} bytes, more than the ${opts.maxBytes} allowed`);
+    throw refuse(`the bundle is ${length} bytes, more than the ${opts.maxBytes} allowed`);
   const hash = createHash('sha256');
   let bytes = 0;
   let lastPercent = -1;
@@ -51,11 +53,7 @@ export async function download(opts: {
     },
   });
   try {
-    await pipeline(
-      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-      count,
-      createWriteStream(opts.file),
-    );
+    await pipeline(res.body, count, createWriteStream(opts.file));
   } catch (err) {
     await rm(opts.file, { force: true });
     const e = err as NodeJS.ErrnoException;

@@ -30,7 +30,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, errorMessage, type Logger, type Module } from '../../core/index.ts';
+import { type Clock, errorMessage, type HttpStreamFn, type Logger, type Module } from '../../core/index.ts';
 import { writeFileAtomic } from '../config/atomic-file.ts';
 import { download } from './download.ts';
 import type { Rauc, SlotInfo } from './rauc.ts';
@@ -146,7 +146,8 @@ export type FirmwareDeps = {
   healthDeadlineMs?: number;
   healthIntervalMs?: number;
   maxBundleBytes?: number;
-  fetch?: typeof fetch;
+  /** The bundle's GET (core/http-client.ts `httpStream` unless a test injects a fake). */
+  fetch?: HttpStreamFn;
 };
 
 export class Firmware implements Module {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../core/index.ts';
+import { errorMessage, httpStream } from '../../core/index.ts';
 import type { Part } from '../context.ts';
 import { execCommand, Firmware, Rauc } from '../firmware/index.ts';
 
@@ -16,6 +16,18 @@ const RAUC_CONF = '/etc/rauc/system.conf';
 const RAUC_BIN = '/usr/bin/rauc';
 /** The boot stage's run directory: `good` there tells the boot watchdog the slot was marked good. */
 const BOOT_RUN_DIR = '/run/portier-boot';
+
+/** The health check of the web server: undefined when its port answers on 127.0.0.1, else why not. */
+export async function webServerProblem(port: number): Promise<string | undefined> {
+  try {
+    // any answer will do: with HTTPS on, the HTTP port answers with a redirect
+    const res = await httpStream(`http://127.0.0.1:${port}/api/v1/auth/state`, { redirect: 'manual', timeoutMs: 5000 });
+    res.body.destroy(); // the status is enough
+  } catch (err) {
+    return `the web server does not answer: ${errorMessage(err)}`;
+  }
+  return undefined;
+}
 
 export const firmwarePart: Part = (ctx) => {
   const log = ctx.log.child({ module: 'firmware' });
@@ -36,16 +48,7 @@ export const firmwarePart: Part = (ctx) => {
         if (modules[name]?.state !== 'running') return `${name} is ${modules[name]?.state ?? 'not started'}`;
       const down = (ctx.services.sip?.registrations() ?? []).filter((r) => r.state !== 'registered');
       if (down.length) return `SIP account ${down.map((r) => r.account).join(', ')} not registered`;
-      try {
-        // any answer will do: with HTTPS on, the HTTP port answers with a redirect
-        await fetch(`http://127.0.0.1:${ctx.config.get().web.port}/api/v1/auth/state`, {
-          redirect: 'manual',
-          signal: AbortSignal.timeout(5000),
-        });
-      } catch (err) {
-        return `the web server does not answer: ${errorMessage(err)}`;
-      }
-      return undefined;
+      return webServerProblem(ctx.config.get().web.port);
     },
     reboot: () => {
       log.warn('rebooting the device');

@@ -19,6 +19,7 @@ import { Firmware, firmwareJobHandler, Rauc } from '../../agent/firmware/index.t
 import { HomeAssistant } from '../../agent/integrations/index.ts';
 import { createLogger, RealClock, silentLogger } from '../../core/index.ts';
 import { type LogLine, until } from '../harness/agent.ts';
+import { fakeHttpStream } from '../harness/fake-http.ts';
 import { FakeRaucCli } from '../harness/fake-rauc.ts';
 import { type Mosquitto, startMosquitto } from '../harness/mosquitto.ts';
 import { checkDiscovery, checkUpdateState, HaClient } from './ha-support.ts';
@@ -88,10 +89,10 @@ before(async () => {
     reboot: () => {
       reboots++;
     },
-    fetch: (async (url: string) => {
-      fetched.push(url);
-      return new Response(new Uint8Array(BUNDLE), { headers: { 'content-length': String(BUNDLE.length) } });
-    }) as unknown as typeof fetch,
+    fetch: async (url, opts) => {
+      fetched.push(String(url));
+      return fakeHttpStream(BUNDLE)(url, opts);
+    },
   });
   await fw.start();
   await fw.settled();

@@ -13,7 +13,8 @@ import { JobRunner } from '../../agent/cloud/jobs/runner.ts';
 import { JobStore } from '../../agent/cloud/jobs/store.ts';
 import type { JobStatus } from '../../agent/cloud/protocol/index.ts';
 import { Firmware, firmwareJobHandler, Rauc } from '../../agent/firmware/index.ts';
-import { FakeClock, silentLogger } from '../../core/index.ts';
+import { FakeClock, type HttpStreamFn, silentLogger } from '../../core/index.ts';
+import { fakeHttpStream, hangingHttpStream } from '../harness/fake-http.ts';
 import { FakeRaucCli } from '../harness/fake-rauc.ts';
 
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -41,25 +42,11 @@ afterEach(async () => {
 });
 
 /** A download that sends its first bytes, then waits until the request is aborted. */
-const slowFetch = (async (_url: string, init?: RequestInit) => {
-  const signal = init?.signal ?? undefined;
-  if (signal?.aborted) throw signal.reason;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      c.enqueue(new Uint8Array(BUNDLE.subarray(0, 1000)));
-      signal?.addEventListener('abort', () => c.error(signal.reason), { once: true });
-    },
-  });
-  return new Response(body, { headers: { 'content-length': String(BUNDLE.length) } });
-}) as unknown as typeof fetch;
-
-const fullFetch = (async () =>
-  new Response(new Uint8Array(BUNDLE), {
-    headers: { 'content-length': String(BUNDLE.length) },
-  })) as unknown as typeof fetch;
+const slowFetch = hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length);
+const fullFetch = fakeHttpStream(BUNDLE);
 
 /** The device as one boot of the agent sees it: the updater and the job runner. */
-async function boot(bootId: string, version: string, fetch: typeof globalThis.fetch) {
+async function boot(bootId: string, version: string, fetch: HttpStreamFn) {
   const fw = new Firmware({
     dir: join(dir, 'firmware'),
     clock,

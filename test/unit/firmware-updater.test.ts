@@ -23,18 +23,11 @@ import {
   Rauc,
 } from '../../agent/firmware/index.ts';
 import { FakeClock, silentLogger } from '../../core/index.ts';
+import { fakeHttpStream, hangingHttpStream } from '../harness/fake-http.ts';
 import { FakeRaucCli } from '../harness/fake-rauc.ts';
 
 const BUNDLE = Buffer.alloc(300_000, 7);
 const SHA = createHash('sha256').update(BUNDLE).digest('hex');
-
-function fakeFetch(body: Buffer, opts: { length?: number; status?: number } = {}): typeof fetch {
-  return (async () =>
-    new Response(opts.status && opts.status !== 200 ? null : new Uint8Array(body), {
-      status: opts.status ?? 200,
-      headers: { 'content-length': String(opts.length ?? body.length) },
-    })) as unknown as typeof fetch;
-}
 
 let dir: string;
 let clock: FakeClock;
@@ -57,7 +50,7 @@ function firmware(extra: Partial<FirmwareDeps> = {}, version = '1.0'): Firmware 
     },
     healthDeadlineMs: 10_000,
     healthIntervalMs: 1000,
-    fetch: fakeFetch(BUNDLE),
+    fetch: fakeHttpStream(BUNDLE),
     ...extra,
   });
 }
@@ -190,9 +183,13 @@ describe('firmware updater', () => {
 
   it('refuses a SHA-256 mismatch, a truncated download and an HTTP error before RAUC sees the bundle', async () => {
     for (const [f, sha, reason] of [
-      [fakeFetch(BUNDLE), '0'.repeat(64), /SHA-256 mismatch/],
-      [fakeFetch(BUNDLE.subarray(0, 1000), { length: BUNDLE.length }), undefined, /truncated: 1000 of 300000 bytes/],
-      [fakeFetch(BUNDLE, { status: 404 }), undefined, /HTTP 404/],
+      [fakeHttpStream(BUNDLE), '0'.repeat(64), /SHA-256 mismatch/],
+      [
+        fakeHttpStream(BUNDLE.subarray(0, 1000), { length: BUNDLE.length }),
+        undefined,
+        /truncated: 1000 of 300000 bytes/,
+      ],
+      [fakeHttpStream(BUNDLE, { status: 404 }), undefined, /HTTP 404/],
     ] as const) {
       rauc.calls.length = 0;
       const fw = firmware({ fetch: f });
@@ -407,21 +404,6 @@ describe('firmware cloud job', () => {
   });
 });
 
-/** A download that sends `first`, then waits (as a slow server) until the request is aborted. */
-function hangingFetch(first: Buffer, total: number): typeof fetch {
-  return (async (_url: string, init?: RequestInit) => {
-    const signal = init?.signal ?? undefined;
-    if (signal?.aborted) throw signal.reason; // as fetch does
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        c.enqueue(new Uint8Array(first));
-        signal?.addEventListener('abort', () => c.error(signal.reason), { once: true });
-      },
-    });
-    return new Response(body, { headers: { 'content-length': String(total) } });
-  }) as unknown as typeof fetch;
-}
-
 /** Waits (real time: file writes) until the partial download holds `bytes`. */
 async function partial(bytes: number): Promise<void> {
   const end = Date.now() + 10_000;
@@ -466,7 +448,7 @@ describe('firmware cancel', () => {
   });
 
   it('while downloading: the download stops, the partial file is removed, the running slot untouched', async () => {
-    const fw = firmware({ fetch: hangingFetch(BUNDLE.subarray(0, 4096), BUNDLE.length) });
+    const fw = firmware({ fetch: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
     await fw.start();
     await drain(fw);
     await fw.begin({ source: 'api', url: 'http://x/b.raucb', version: '2.0' });
@@ -547,7 +529,7 @@ describe('firmware cloud job: cancel and offer', () => {
   }
 
   it("the cloud's cancel during the download ends the job CANCELED; nothing was committed", async () => {
-    const fw = firmware({ fetch: hangingFetch(BUNDLE.subarray(0, 1000), BUNDLE.length) });
+    const fw = firmware({ fetch: hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length) });
     await fw.start();
     await drain(fw);
     const abort = new AbortController();
@@ -607,10 +589,10 @@ describe('firmware cloud job: cancel and offer', () => {
     let fetched = 0;
     const fw = firmware(
       {
-        fetch: (async () => {
+        fetch: async (url, opts) => {
           fetched++;
-          return new Response('');
-        }) as unknown as typeof fetch,
+          return fakeHttpStream(Buffer.alloc(0))(url, opts);
+        },
       },
       '2.0',
     );
@@ -652,7 +634,7 @@ describe('firmware cloud job: cancel and offer', () => {
     assert.equal(again.offered(), undefined);
 
     // an update from a URL cancelled while downloading: the same URL and version are offered again
-    const cut = firmware({ fetch: hangingFetch(BUNDLE.subarray(0, 1000), BUNDLE.length) });
+    const cut = firmware({ fetch: hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length) });
     await cut.start();
     await drain(cut);
     await cut.begin({ source: 'cloud', url: 'http://x/c.raucb', version: '2.1', sha256: SHA });

@@ -4,6 +4,7 @@
  * one time; without it they become the cloud's standing commands (see ../standing.ts).
  */
 import { createHash } from 'node:crypto';
+import { HttpError, httpRequest } from '../../../core/index.ts';
 import { type ConfigStore, formatAutopProblems, readAutop } from '../../config/index.ts';
 import type { AutopJob } from '../protocol/index.ts';
 import { MAX_JOB_BYTES } from '../protocol/index.ts';
@@ -16,11 +17,15 @@ export const MAX_AUTOP_FILE = 1024 * 1024;
 export type Fetcher = (url: string) => Promise<Buffer>;
 
 export const fetchFile: Fetcher = async (url) => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  const res = await httpRequest(url, { timeoutMs: 30_000, redirect: 'follow', maxBytes: MAX_AUTOP_FILE }).catch(
+    (err: Error) => {
+      if (err instanceof HttpError && err.kind === 'too-large')
+        throw new Error(`url: the file is more than ${MAX_AUTOP_FILE} bytes, at most ${MAX_AUTOP_FILE}`);
+      throw new Error(`url: ${err.message}`);
+    },
+  );
   if (!res.ok) throw new Error(`url: ${res.status} ${res.statusText}`);
-  const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > MAX_AUTOP_FILE) throw new Error(`url: the file is ${body.length} bytes, at most ${MAX_AUTOP_FILE}`);
-  return body;
+  return res.body;
 };
 
 export function autopHandler(deps: {

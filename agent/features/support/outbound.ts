@@ -4,13 +4,14 @@
  * the agent: most doors never send either (bench/bundle.bench.ts shows what loads at start).
  */
 import { Readable } from 'node:stream';
+import { httpStream } from '../../../core/index.ts';
 import type { Config } from '../../config/index.ts';
 
 const TIMEOUT_MS = 5000;
 
 export async function httpGet(url: string): Promise<number> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'follow' });
-  await res.body?.cancel();
+  const res = await httpStream(url, { timeoutMs: TIMEOUT_MS, redirect: 'follow' });
+  res.body.destroy(); // only the status is wanted
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   return res.status;
 }
