@@ -2,15 +2,16 @@
  * ftp:// files (basic-ftp): user and password from the URL, else the settings, else anonymous. The
  * size is asked first (SIZE) and a file over the limit is refused before the transfer; the transfer
  * is cut as soon as it passes the limit anyway (a server that does not answer SIZE, or lies).
- * FTP 550 (no such file) is a missing file.
+ * FTP 550 (no such file) is a missing file. basic-ftp is loaded at the first ftp:// fetch, not with
+ * the agent (most devices never provision over FTP).
  */
 import { Writable } from 'node:stream';
-import { Client, FTPError } from 'basic-ftp';
 import { FetchError, type FetchOptions, type FetchResult, networkError, timedOut, tooLarge } from './fetch-types.ts';
 
 class TooLarge extends Error {}
 
 export async function fetchFtp(url: URL, opts: FetchOptions): Promise<FetchResult> {
+  const { Client, FTPError } = await import('basic-ftp');
   const client = new Client(opts.timeoutMs);
   let timedOutFlag = false;
   const timer = setTimeout(() => {
