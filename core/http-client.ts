@@ -11,7 +11,8 @@
  *
  * Redirects: `manual` (the default) answers with the 3xx itself, `error` rejects it, `follow`
  * follows up to `maxRedirects`. A loop, https to http, or a scheme other than http(s) is refused;
- * 303 (and 301/302 after a POST) go on as a GET without the body. The headers are sent on every hop.
+ * 303 (and 301/302 after a POST) go on as a GET without the body. The headers are sent on every hop
+ * to the same origin; Authorization, Cookie and Proxy-Authorization not to another one.
  * Credentials in the URL (`http://user:pass@host/`) are sent as HTTP Basic.
  */
 import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request as plainRequest } from 'node:http';

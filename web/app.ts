@@ -4,7 +4,7 @@
  * and the one error envelope for every failure.
  */
 import { authenticate, authorize, crossSite } from './auth/index.ts';
-import { ApiError, errorBody } from './errors.ts';
+import { ApiError, errorBody, noRoute } from './errors.ts';
 import { HttpApp } from './http/index.ts';
 import { securityHeaders } from './http-headers.ts';
 import { type RouteContext, registerRoutes } from './routes/index.ts';
@@ -19,8 +19,6 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
   const secure = !!tls;
   const log = ctx.deps.log;
   const headers = securityHeaders(secure);
-  const notFound = (method: string, url: string) =>
-    new ApiError('not_found', `no route ${method} ${url.split('?')[0]}`);
 
   const app = new HttpApp({
     bodyLimit: BODY_LIMIT,
@@ -57,10 +55,10 @@ export async function buildApp(ctx: RouteContext, tls?: { key: string; cert: str
         const challenges = ctx.apiUsers.challenges(api.details.stale === true); // Basic/Digest API users (2N style)
         if (challenges.length) reply.header('www-authenticate', challenges);
       }
-      reply.status(api.status).send(errorBody(api));
+      reply.code(api.status).send(errorBody(api));
     },
     notFound(req, reply) {
-      reply.status(404).send(errorBody(notFound(req.method, req.url)));
+      reply.code(404).send(errorBody(noRoute(req)));
     },
     onLateError(err, req) {
       log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'request failed after its answer');

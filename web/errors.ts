@@ -65,3 +65,8 @@ export function ok<T>(result: T): { success: true; result: T } {
 export function unavailable(what: string): ApiError {
   return new ApiError('service_unavailable', `${what} is not available on this agent (the part is not running)`);
 }
+
+/** The 404 of a request no route (and no UI file) answers. */
+export function noRoute(req: { method: string; url: string }): ApiError {
+  return new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+}

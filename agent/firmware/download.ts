@@ -18,10 +18,10 @@ export async function download(opts: {
   maxBytes: number;
   progress: (percent: number | undefined, bytes: number) => void;
   /** The GET (core/http-client.ts `httpStream` unless a test injects a fake). */
-  fetch?: HttpStreamFn;
+  get?: HttpStreamFn;
   signal?: AbortSignal;
 }): Promise<Downloaded> {
-  const get = opts.fetch ?? httpStream;
+  const get = opts.get ?? httpStream;
   const res = await get(opts.url, { signal: opts.signal, redirect: 'follow' }).catch((err: unknown) => {
     throw new Error(`download of ${opts.url} failed: ${errorMessage(err)}`);
   });

@@ -147,7 +147,7 @@ export type FirmwareDeps = {
   healthIntervalMs?: number;
   maxBundleBytes?: number;
   /** The bundle's GET (core/http-client.ts `httpStream` unless a test injects a fake). */
-  fetch?: HttpStreamFn;
+  get?: HttpStreamFn;
 };
 
 export class Firmware implements Module {
@@ -382,7 +382,7 @@ export class Firmware implements Module {
           url: req.url,
           file: bundle,
           maxBytes: this.#deps.maxBundleBytes ?? 1024 * 1024 * 1024,
-          fetch: this.#deps.fetch,
+          get: this.#deps.get,
           signal,
           progress: (percent) => {
             // at most one report a second (and the last): the cloud and the UI need no more

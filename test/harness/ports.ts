@@ -6,7 +6,7 @@
  * taken later (the agent listens once it starts), and in between any `bind(0)` or outgoing
  * connection may be given an ephemeral port (baresip's ctrl_tcp port is one). A web port picked
  * with `listen(0)` was once given to the agent's own baresip in that gap: the agent could not
- * listen, and the test's HTTP request reached ctrl_tcp.
+ * listen, and the test's HTTP request reached ctrl_tcp. Nor does this process hand out a port twice.
  */
 
 import { createSocket } from 'node:dgram';
@@ -25,11 +25,8 @@ const EPHEMERAL = (() => {
   }
 })();
 
-/** A random start of `count` ports (of `step` alignment) below the ephemeral range. */
-function candidate(count: number, step = 1): number {
-  const slots = Math.floor((EPHEMERAL - LOW - count) / step);
-  return LOW + step * Math.floor(Math.random() * slots);
-}
+/** Ports this process has handed out: never again (an agent's web, SIP and RTP ports are picked before it takes any). */
+const given = new Set<number>();
 
 function tcpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -47,33 +44,33 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
-/** A TCP port free now, and never handed out by the kernel as an ephemeral one. */
-export async function freeTcpPort(): Promise<number> {
+/** `count` consecutive ports (the first a multiple of `step`) below the ephemeral range, each `free` now. */
+async function pick(count: number, step: number, free: (port: number) => Promise<boolean>, what: string) {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = candidate(1);
-    if (await tcpFree(port)) return port;
+    const base = LOW + step * Math.floor(Math.random() * Math.floor((EPHEMERAL - LOW - count) / step));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((p) => given.has(p))) continue;
+    let ok = true;
+    for (const p of ports) if (!(ok = await free(p))) break;
+    if (!ok) continue;
+    for (const p of ports) given.add(p);
+    return base;
   }
-  throw new Error(`no free TCP port on ${HOST}`);
+  throw new Error(`no ${what} free on ${HOST}`);
+}
+
+/** A TCP port free now, and never handed out by the kernel as an ephemeral one. */
+export function freeTcpPort(): Promise<number> {
+  return pick(1, 1, tcpFree, 'TCP port');
 }
 
 /** `count` consecutive ports free for both UDP and TCP (default 2: SIP and TLS on SIP + 1). */
-export async function freeSipPort(count = 2): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = candidate(count);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = (await tcpFree(p)) && (await udpFree(p));
-    if (ok) return base;
-  }
-  throw new Error(`no ${count} consecutive free SIP ports on ${HOST}`);
+export function freeSipPort(count = 2): Promise<number> {
+  return pick(count, 1, async (p) => (await tcpFree(p)) && (await udpFree(p)), `${count} consecutive SIP ports`);
 }
 
 /** A range of `count` free UDP ports for RTP: [min, max]. */
 export async function freeRtpRange(count = 20): Promise<[number, number]> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = candidate(count, 2);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await udpFree(p);
-    if (ok) return [base, base + count - 1];
-  }
-  throw new Error(`no ${count} free RTP ports on ${HOST}`);
+  const base = await pick(count, 2, udpFree, `${count} RTP ports`);
+  return [base, base + count - 1];
 }

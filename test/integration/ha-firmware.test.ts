@@ -89,7 +89,7 @@ before(async () => {
     reboot: () => {
       reboots++;
     },
-    fetch: async (url, opts) => {
+    get: async (url, opts) => {
       fetched.push(String(url));
       return fakeHttpStream(BUNDLE)(url, opts);
     },

@@ -46,7 +46,7 @@ const slowFetch = hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length);
 const fullFetch = fakeHttpStream(BUNDLE);
 
 /** The device as one boot of the agent sees it: the updater and the job runner. */
-async function boot(bootId: string, version: string, fetch: HttpStreamFn) {
+async function boot(bootId: string, version: string, get: HttpStreamFn) {
   const fw = new Firmware({
     dir: join(dir, 'firmware'),
     clock,
@@ -60,7 +60,7 @@ async function boot(bootId: string, version: string, fetch: HttpStreamFn) {
     },
     healthDeadlineMs: 60_000,
     healthIntervalMs: 1000,
-    fetch,
+    get,
   });
   let runner: JobRunner | undefined;
   const handler = firmwareJobHandler({

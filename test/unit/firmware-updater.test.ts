@@ -50,7 +50,7 @@ function firmware(extra: Partial<FirmwareDeps> = {}, version = '1.0'): Firmware 
     },
     healthDeadlineMs: 10_000,
     healthIntervalMs: 1000,
-    fetch: fakeHttpStream(BUNDLE),
+    get: fakeHttpStream(BUNDLE),
     ...extra,
   });
 }
@@ -192,7 +192,7 @@ describe('firmware updater', () => {
       [fakeHttpStream(BUNDLE, { status: 404 }), undefined, /HTTP 404/],
     ] as const) {
       rauc.calls.length = 0;
-      const fw = firmware({ fetch: f });
+      const fw = firmware({ get: f });
       await fw.start();
       await fw.begin({ source: 'api', url: 'http://x/b.raucb', ...(sha ? { sha256: sha } : {}) });
       const u = await until(fw, 'failed');
@@ -448,7 +448,7 @@ describe('firmware cancel', () => {
   });
 
   it('while downloading: the download stops, the partial file is removed, the running slot untouched', async () => {
-    const fw = firmware({ fetch: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
+    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
     await fw.start();
     await drain(fw);
     await fw.begin({ source: 'api', url: 'http://x/b.raucb', version: '2.0' });
@@ -529,7 +529,7 @@ describe('firmware cloud job: cancel and offer', () => {
   }
 
   it("the cloud's cancel during the download ends the job CANCELED; nothing was committed", async () => {
-    const fw = firmware({ fetch: hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length) });
+    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length) });
     await fw.start();
     await drain(fw);
     const abort = new AbortController();
@@ -589,7 +589,7 @@ describe('firmware cloud job: cancel and offer', () => {
     let fetched = 0;
     const fw = firmware(
       {
-        fetch: async (url, opts) => {
+        get: async (url, opts) => {
           fetched++;
           return fakeHttpStream(Buffer.alloc(0))(url, opts);
         },
@@ -634,7 +634,7 @@ describe('firmware cloud job: cancel and offer', () => {
     assert.equal(again.offered(), undefined);
 
     // an update from a URL cancelled while downloading: the same URL and version are offered again
-    const cut = firmware({ fetch: hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length) });
+    const cut = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 1000), BUNDLE.length) });
     await cut.start();
     await drain(cut);
     await cut.begin({ source: 'cloud', url: 'http://x/c.raucb', version: '2.1', sha256: SHA });

@@ -33,9 +33,9 @@ before(async () => {
     onSend: (_req, reply) => void reply.header('x-common', '1'),
     onError: (err, _req, reply) => {
       const api = err instanceof ApiError ? err : new ApiError('internal', 'internal error');
-      reply.status(api.status).send(errorBody(api));
+      reply.code(api.status).send(errorBody(api));
     },
-    notFound: (req, reply) => void reply.status(404).send(errorBody(new ApiError('not_found', `no route ${req.url}`))),
+    notFound: (req, reply) => void reply.code(404).send(errorBody(new ApiError('not_found', `no route ${req.url}`))),
   });
   app.get<{ Params: { id: string } }>('/api/items/:id', async (req) => ({ id: req.params.id, q: req.query }));
   app.post('/api/echo', async (req) => {
@@ -153,8 +153,8 @@ describe('web/http while closing', () => {
   it('lets the request in flight finish, and listens no more', async () => {
     const second = new HttpApp({
       bodyLimit: 64,
-      onError: (_err, _req, reply) => void reply.status(500).send(),
-      notFound: (_req, reply) => void reply.status(404).send(),
+      onError: (_err, _req, reply) => void reply.code(500).send(),
+      notFound: (_req, reply) => void reply.code(404).send(),
     });
     let release: () => void = () => {};
     const started = new Promise<void>((ready) =>

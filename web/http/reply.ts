@@ -3,7 +3,7 @@
  * text, a Buffer or a stream is sent as is); or `hijack()` and write to `raw` itself (event streams).
  */
 import type { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { type SerializeOptions, stringifySetCookie } from 'cookie';
 
 type Headers = Record<string, string | number | string[]>;
@@ -32,10 +32,6 @@ export class Reply {
     return this;
   }
 
-  status(status: number): this {
-    return this.code(status);
-  }
-
   header(name: string, value: string | number | string[]): this {
     this.#headers[name.toLowerCase()] = value;
     return this;
@@ -44,10 +40,6 @@ export class Reply {
   headers(values: Record<string, string | number | string[]>): this {
     for (const [k, v] of Object.entries(values)) this.header(k, v);
     return this;
-  }
-
-  getHeader(name: string): string | number | string[] | undefined {
-    return this.#headers[name.toLowerCase()];
   }
 
   type(contentType: string): this {
@@ -85,7 +77,7 @@ export class Reply {
       if (head) {
         payload.destroy();
         res.end();
-      } else payload.pipe(res);
+      } else pipeline(payload, res, () => {}); // a read error ends the answer (destroyed), never hangs it
       return this;
     }
     let body: string | Buffer;

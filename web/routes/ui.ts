@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiError } from '../errors.ts';
+import { noRoute } from '../errors.ts';
 import { type HttpApp, serveFile } from '../http/index.ts';
 import type { RouteContext } from './context.ts';
 
@@ -24,8 +24,7 @@ export async function uiRoutes(app: HttpApp, ctx: RouteContext): Promise<void> {
     cacheControl: (path: string) => (path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   };
   app.get<{ Params: { '*': string } }>('/*', { config: { public: true } }, async (req, reply) => {
-    if (!(await serveFile(files, req.params['*'] ?? '', req, reply)))
-      throw new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    if (!(await serveFile(files, req.params['*'] ?? '', req, reply))) throw noRoute(req);
     return reply;
   });
 }
