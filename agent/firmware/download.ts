@@ -58,6 +58,9 @@ export async function download(opts: {
     await rm(opts.file, { force: true });
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOSPC') throw new Error(`no space left on the data disk for the bundle (${bytes} bytes written)`);
+    // the server (or the network) ended the connection before the length it announced
+    if (e.code === 'ECONNRESET' && Number.isFinite(length))
+      throw new Error(`download of ${opts.url} truncated: the connection ended after ${bytes} of ${length} bytes`);
     throw new Error(`download of ${opts.url} failed after ${bytes} bytes: ${errorMessage(err)}`);
   }
   if (Number.isFinite(length) && bytes !== length) {

@@ -4,7 +4,8 @@
  * bundle to the data disk (percent), has RAUC check it (signature against the device's keyring,
  * `compatible`, the version asked for, the SHA-256 when given), installs it into the other slot,
  * and reboots into it. Its state is kept on the data disk (`<dir>/update.json`), so the agent of the
- * next boot finishes it:
+ * next boot finishes it (an update cut before its reboot is failed, and the bundles it left in
+ * `<dir>`, the download `bundle.raucb` and uploads `upload-*.raucb`, are removed at the start):
  *
  * - every boot: the health checks (config loaded, HAL, SIP engine, web; `health`) must pass within
  *   `healthDeadlineMs`; then the booted slot is marked good (RAUC's custom backend clears its boot
@@ -28,7 +29,8 @@
  * Its URL is always the device's own record, never anything read from MQTT.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, errorMessage, type HttpStreamFn, type Logger, type Module } from '../../core/index.ts';
 import { writeFileAtomic } from '../config/atomic-file.ts';
@@ -150,6 +152,9 @@ export type FirmwareDeps = {
   get?: HttpStreamFn;
 };
 
+/** The abort reason of an update stopped because the agent stops (not a cancel: the update fails). */
+class AgentStopping extends Error {}
+
 export class Firmware implements Module {
   readonly name = 'firmware';
   #deps: FirmwareDeps;
@@ -182,6 +187,7 @@ export class Firmware implements Module {
 
   async start(): Promise<void> {
     await mkdir(this.#deps.dir, { recursive: true });
+    await this.#removeLeftBundles();
     try {
       this.#update = JSON.parse(await readFile(this.#file, 'utf8')) as FirmwareUpdate;
     } catch (err) {
@@ -207,8 +213,45 @@ export class Firmware implements Module {
     this.#checking = this.#bootCheck().catch((err) => this.#deps.log.error({ err }, 'firmware: boot check failed'));
   }
 
+  /**
+   * Stops. An update that can still be stopped (waiting, downloading, verifying) ends `failed`
+   * ("interrupted … the agent stopped", as a power cut would leave it), its bundle removed; one RAUC
+   * is writing is waited for (it then reboots). So nothing of this update runs on after the stop,
+   * when an in-process restart starts a new Firmware on the same directory.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#abort && !this.#irreversible) this.#abort.abort(new AgentStopping('the agent stopped'));
+    await this.#run_;
+  }
+
+  /**
+   * Bundles (`*.raucb`: the download, whole or partial, and uploads) left in the directory by an
+   * update that was cut (the power stopped while it downloaded or verified): nothing would ever
+   * remove them, and a full data disk takes the config and the logs with it. At the start no update
+   * of this directory runs (an in-process restart stopped the last one: `stop`); nothing but
+   * `*.raucb` files is touched.
+   */
+  async #removeLeftBundles(): Promise<void> {
+    const { dir, log } = this.#deps;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      log.error({ err: errorMessage(err), dir }, 'firmware: cannot list the firmware directory for left bundles');
+      return;
+    }
+    for (const e of entries) {
+      const file = join(dir, e.name);
+      if (!e.isFile() || !e.name.endsWith('.raucb')) continue;
+      try {
+        const { size } = await stat(file);
+        await rm(file, { force: true });
+        log.warn({ file: e.name, bytes: size }, 'firmware: removed a bundle left by an update that was cut');
+      } catch (err) {
+        log.error({ err: errorMessage(err), file: e.name }, 'firmware: cannot remove a left bundle');
+      }
+    }
   }
 
   /** Resolves once this boot's check, the update running and the state writes are done (tests). */
@@ -394,7 +437,9 @@ export class Firmware implements Module {
         });
         await this.#set({ step: 'verifying', percent: undefined, message: `${got.bytes} bytes downloaded` });
         if (req.sha256 && got.sha256 !== req.sha256.toLowerCase())
-          throw new Error(`SHA-256 mismatch: the bundle is ${got.sha256}, the job says ${req.sha256.toLowerCase()}`);
+          throw new Error(
+            `SHA-256 mismatch: the bundle is ${got.sha256}, the update asked for ${req.sha256.toLowerCase()}`,
+          );
       } else {
         await this.#set({ step: 'verifying', percent: undefined });
       }
@@ -426,6 +471,16 @@ export class Firmware implements Module {
       this.#deps.reboot();
     } catch (err) {
       await rm(bundle, { force: true }).catch(() => {});
+      if (signal.aborted && !this.#irreversible && signal.reason instanceof AgentStopping) {
+        const step = this.#update?.step ?? 'starting';
+        log.warn({ step }, 'firmware update stopped with the agent: the running slot is untouched');
+        await this.#set({
+          step: 'failed',
+          percent: undefined,
+          error: `interrupted during "${step}": the agent stopped`,
+        });
+        return;
+      }
       if (signal.aborted && !this.#irreversible) {
         const reason = errorMessage(signal.reason);
         log.warn({ reason }, 'firmware update cancelled: the running slot is untouched');

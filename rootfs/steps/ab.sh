@@ -114,6 +114,8 @@ bundle_make() {
   t0=$(now_ms)
   command -v mksquashfs >/dev/null || die "mksquashfs is missing: install squashfs-tools (make setup)"
   d=$(mktemp -d "$BUILD/bundle.XXXXXX")
+  # a build stopped half-way (Ctrl-C, a test's time limit) leaves no work dir behind
+  trap 'rm -rf "$d"' EXIT
   ab_slot_tree "$d/tree" "$version"
   if [ -n "$agent_cmd" ]; then
     sed -i "s|^\(GLIBC_TUNABLES=[^ ]* \)\{0,1\}/usr/bin/node .*/opt/portier/portier.mjs run .*&\$|sh -c '$agent_cmd' \&|" "$d/tree/etc/portier/agent-run"
@@ -134,5 +136,6 @@ MANIFEST
   rm -f "$out"
   rauc bundle --cert="$cert" --key="$keyf" "$d/content" "$out" >"$d/rauc.log" 2>&1 || { cat "$d/rauc.log" >&2; rm -rf "$d"; die "rauc bundle failed"; }
   rm -rf "$d"
+  trap - EXIT
   say "bundle $out: version $version, $(du -h "$out" | cut -f1) ($(($(now_ms) - t0)) ms)"
 }

@@ -2,12 +2,13 @@
  * /api/v1/firmware over real HTTP: on a device without A/B slots (this host: no RAUC) GET says so
  * and POST is refused with the reason; with a firmware service standing in for RAUC's (the real
  * installer is proven in the VM: test/qemu/firmware.test.ts), a URL and an uploaded bundle (streamed
- * to the data disk) start an update, bad input is a 400 naming the field, a busy device a 409;
+ * to the data disk, a file of its own: two at the same time never share one) start an update, bad
+ * input is a 400 naming the field, a busy device a 409;
  * DELETE cancels the update in progress (admin, CSRF), or says why it cannot (409).
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   FirmwareBusy,
@@ -28,6 +29,23 @@ before(async () => {
 after(async () => {
   await t?.stop();
 });
+
+/** Waits (real time: the upload is written as it comes) for a file not in `before` that holds `bytes`. */
+async function newFile(dir: string, before: Set<string>, bytes: number): Promise<string> {
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    for (const f of await readdir(dir)) {
+      if (before.has(f)) continue;
+      const size = await stat(join(dir, f)).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size >= bytes) return f;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no new file of ${bytes} bytes in ${dir}`);
+}
 
 function upload(body: Buffer, query = ''): Promise<Response> {
   return fetch(`${t.base}/api/v1/firmware${query}`, {
@@ -57,6 +75,7 @@ describe('firmware API', () => {
     const uploaded: Buffer[] = [];
     const cancels: string[] = [];
     let busy = false;
+    let busyAfterBegin = false;
     let writing = false;
     before(() => {
       const fake: FirmwareService = {
@@ -67,6 +86,7 @@ describe('firmware API', () => {
         current: () => null,
         begin: async (req) => {
           if (busy) throw new FirmwareBusy('an update is already in progress (installing)');
+          busy = busyAfterBegin; // the winner of a race runs on (its file in use)
           requests.push(req);
           if (req.file) uploaded.push(await readFile(req.file));
           return { id: 'u1', source: req.source, step: 'downloading', fromVersion: '1.0', startedAt: 0, updatedAt: 0 };
@@ -122,9 +142,61 @@ describe('firmware API', () => {
       const r = await upload(bundle, '?version=2.1');
       assert.equal(r.status, 202, await r.text());
       const req = requests.at(-1) as UpdateRequest;
-      assert.equal(req.file, join(t.dataDir, 'firmware', 'upload.raucb'));
+      assert.equal(dirname(req.file ?? ''), join(t.dataDir, 'firmware'));
+      assert.match(basename(req.file ?? ''), /^upload-[0-9a-f]{16}\.raucb$/);
       assert.equal(req.version, '2.1');
       assert.ok(uploaded.at(-1)?.equals(bundle), 'the file is the uploaded bundle');
+    });
+
+    it('two uploads at the same time: each has its own file; the refused one (409) removes only its own', async () => {
+      const dir = join(t.dataDir, 'firmware');
+      // the bundles of the tests before (the fake service leaves them)
+      for (const f of await readdir(dir)) if (f.endsWith('.raucb')) await rm(join(dir, f));
+      const before = new Set(await readdir(dir));
+      const first = Buffer.alloc(256 * 1024, 0x11);
+      const second = Buffer.alloc(300 * 1024, 0x22);
+      second.write('hsqs', 0);
+      // upload 1: half its body sent, the rest held back until upload 2 has started its update
+      let feed: ReadableStreamDefaultController<Uint8Array> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          feed = controller;
+        },
+      });
+      feed?.enqueue(new Uint8Array(first.subarray(0, first.length / 2)));
+      const r1 = fetch(`${t.base}/api/v1/firmware`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', cookie: c.cookie, 'x-csrf-token': c.csrf },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      let open = true;
+      try {
+        const file1 = await newFile(dir, before, first.length / 2);
+        busyAfterBegin = true;
+        const r2 = await upload(second);
+        assert.equal(r2.status, 202, await r2.text());
+        const file2 = requests.at(-1)?.file as string;
+        assert.ok(uploaded.at(-1)?.equals(second), 'update 2 started with its bundle');
+        feed?.enqueue(new Uint8Array(first.subarray(first.length / 2)));
+        feed?.close();
+        open = false;
+        const res1 = await r1;
+        assert.equal(res1.status, 409);
+        assert.match(((await res1.json()) as { error: { message: string } }).error.message, /already in progress/);
+        assert.equal(requests.at(-1)?.file, file2, 'upload 1 started nothing');
+        const got = await readFile(file2).catch(() => undefined);
+        assert.ok(got, "upload 2's file (the running update's) is still there");
+        assert.ok(got.equals(second), "upload 2's file holds upload 2's bytes only");
+        assert.notEqual(basename(file2), file1, 'each upload had a file of its own');
+        const left = (await readdir(dir)).filter((f) => !before.has(f));
+        assert.deepEqual(left, [basename(file2)], "upload 1's file is removed, nothing else");
+      } finally {
+        busyAfterBegin = false;
+        busy = false;
+        if (open) feed?.error(new Error('the test ended'));
+        await r1.catch(() => {});
+      }
     });
 
     it('refuses bad input with a 400 naming the field, an empty upload, and a second update (409)', async () => {

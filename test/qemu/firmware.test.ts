@@ -3,19 +3,21 @@
  * rootfs/bundle.sh (slot A, slot B, data; the boot stage initramfs picks the slot, counts the boot
  * attempts; RAUC with its custom backend installs). One VM serves every check, in order, rebooting
  * in place (QEMU is started again only after the power cut of check (3)):
- *   slot A marked good → (2) a bundle signed with another key refused → a full data disk refused →
+ *   slot A marked good → (2) a bundle signed with another key refused → another model's bundle
+ *   (uploaded), a SHA-256 mismatch and a truncated download refused → a full data disk refused →
  *   (1) a new version from a URL installed, booted, marked good, config, call log and door log kept →
  *   (3) QEMU killed while installing, the old slot boots; the second try succeeds, and it is
  *   (5) the cloud's firmware job with notBefore through mosquitto →
- *   (4) a version whose agent exits at once rolled back after its boot attempts.
+ *   (4) a version whose agent exits at once, sent as a cloud job, rolled back after its boot
+ *   attempts; the cloud's job FAILED with the reason.
  * The bundles are built once and cached by the rootfs build stamps (rootfs/build/test-bundles); they
  * are served by this test over HTTP on the host (the guest reaches it at 10.0.2.100 through QEMU's
- * guestfwd); the agent is driven through its API with an admin token made at first-run setup (kept
- * on the data disk).
+ * guestfwd; /truncated.raucb sends a part of new.raucb and ends the connection); the agent is driven
+ * through its API with an admin token made at first-run setup (kept on the data disk).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +51,14 @@ const BROKEN_WATCHDOG_S = 10;
 /** The marker the agent logs once this boot's health checks passed and the slot was marked good. */
 const MARKED_GOOD = /"msg":"firmware: health checks passed, slot marked good"/;
 
-type Update = { step: string; percent?: number; error?: string; bundleVersion?: string; targetSlot?: string };
+type Update = {
+  id?: string;
+  step: string;
+  percent?: number;
+  error?: string;
+  bundleVersion?: string;
+  targetSlot?: string;
+};
 type Status = {
   available: boolean;
   version: string;
@@ -101,6 +110,26 @@ async function otherKeyBundle(): Promise<void> {
     { stdio: ['ignore', 'ignore', 'pipe'] }, // rauc's messages only in the error, if it fails
   );
   await writeFile(`${out}.stamp`, source);
+}
+
+/**
+ * A small bundle for another model (`compatible` portier-door-other), signed with the device's own
+ * development key: its signature passes, its compatible does not. Made in `dir` (a second).
+ */
+function otherModelBundle(out: string): void {
+  const ab = JSON.parse(readFileSync(join(AB, 'ab.json'), 'utf8')) as { cert: string; key: string };
+  const content = join(dir, 'other-model');
+  mkdirSync(join(content, 'tree/etc'), { recursive: true });
+  writeFileSync(join(content, 'tree/etc/model'), 'other-model\n');
+  execFileSync('mke2fs', ['-q', '-t', 'ext4', '-d', join(content, 'tree'), join(content, 'rootfs.ext4'), '4M']);
+  rmSync(join(content, 'tree'), { recursive: true });
+  writeFileSync(
+    join(content, 'manifest.raucm'),
+    '[update]\ncompatible=portier-door-other\nversion=9.9.9\n\n[image.rootfs]\nfilename=rootfs.ext4\n',
+  );
+  execFileSync('rauc', ['bundle', `--cert=${ab.cert}`, `--key=${ab.key}`, content, out], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
@@ -188,6 +217,33 @@ function bootAb(): Promise<DoorPhoneVm> {
   });
 }
 
+/**
+ * Follows a cloud job with the operator tool (`portier fleet jobs`) until it ends: the states it was
+ * seen in (status and step, in order) and its last row.
+ */
+async function cloudJob(
+  jobId: string,
+  timeoutMs: number,
+): Promise<{ states: string[]; last: { status: string; step?: string; details?: unknown } | undefined }> {
+  const states: string[] = [];
+  let last: { status: string; step?: string; details?: unknown } | undefined;
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const r = await fleet(broker, 'jobs', DEVICE, '--json');
+    const row = (
+      JSON.parse(r.out || '[]') as { jobId: string; status: string; step?: string; details?: unknown }[]
+    ).find((x) => x.jobId === jobId);
+    if (row) {
+      last = row;
+      const key = `${row.status}${row.step ? ` ${row.step}` : ''}`;
+      if (states.at(-1) !== key) states.push(key);
+      if (['SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELED'].includes(row.status)) break;
+    }
+    await delay(1000);
+  }
+  return { states, last };
+}
+
 /** Where a console line returned by waitForConsole(…, { since }) is (a mark for what comes after it). */
 function lineAt(line: string, since: number): number {
   return vm.lines(since).indexOf(line) + since;
@@ -211,14 +267,23 @@ describe('firmware updates (QEMU, RAUC A/B slots)', () => {
     for (const d of ['slot-a', 'slot-b', 'data'])
       execFileSync('cp', ['--sparse=always', join(AB, `${d}.img`), join(dir, `${d}.img`)]);
 
+    otherModelBundle(join(dir, 'other-model.raucb'));
+
     server = createServer((req, res) => {
       if (!/^\/[a-z-]+\.raucb$/.test(req.url ?? '')) {
         res.writeHead(404).end();
         return;
       }
-      const file = join(BUNDLES, (req.url ?? '/').slice(1));
+      const name = (req.url ?? '/').slice(1);
+      const truncated = name === 'truncated.raucb';
+      const file = name === 'other-model.raucb' ? join(dir, name) : join(BUNDLES, truncated ? 'new.raucb' : name);
       res.writeHead(200, { 'content-length': statSync(file).size, 'content-type': 'application/octet-stream' });
-      createReadStream(file).pipe(res);
+      // the truncated one: 4 MB of new.raucb, then the connection ends (a server or a network gone)
+      if (truncated)
+        createReadStream(file, { end: 4 * 1024 * 1024 - 1 })
+          .on('end', () => res.destroy())
+          .pipe(res, { end: false });
+      else createReadStream(file).pipe(res);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     broker = await startMosquitto({ devices: [DEVICE], tcp: true });
@@ -268,6 +333,50 @@ describe('firmware updates (QEMU, RAUC A/B slots)', () => {
         ['A', 'good'],
         ['B', 'bad'],
       ],
+    );
+  });
+
+  it("another model's bundle (uploaded), a SHA-256 mismatch and a truncated download: each refused with the reason, the slots and the boot state as before, nothing left on the data disk", async () => {
+    const before = await status();
+    const bootState = await vm.sh('cat /data/boot/state');
+    const refused = async (start: Promise<Response>, reason: RegExp): Promise<void> => {
+      const r = await start;
+      const body = (await r.json()) as { result: Update };
+      assert.equal(r.status, 202, JSON.stringify(body));
+      const u = await waitUpdate((x) => x.id === body.result.id && x.step === 'failed', 120_000);
+      assert.match(u.error ?? '', reason, u.error);
+      const s = await status();
+      assert.equal(s.version, before.version);
+      assert.deepEqual(slotRows(s), slotRows(before), 'the slots did not change');
+      assert.equal(await vm.sh('cat /data/boot/state'), bootState, 'the boot state did not change');
+      assert.equal((await vm.sh('ls /data/firmware | grep -c raucb || true')).trim(), '0', 'no bundle left');
+    };
+    const post = (path: string, type: string, body: BodyInit) =>
+      fetch(vm.url('http', path), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body,
+      });
+    // the upload goes to the data disk, RAUC checks its signature (good), the agent its compatible
+    await refused(
+      post(
+        '/api/v1/firmware',
+        'application/octet-stream',
+        new Uint8Array(readFileSync(join(dir, 'other-model.raucb'))),
+      ),
+      /the bundle is for "portier-door-other", this device is "portier-door-qemu"/,
+    );
+    await refused(
+      post(
+        '/api/v1/firmware',
+        'application/json',
+        JSON.stringify({ url: 'http://10.0.2.100:8000/other-model.raucb', sha256: 'ab'.repeat(32) }),
+      ),
+      new RegExp(`SHA-256 mismatch: the bundle is [0-9a-f]{64}, .*${'ab'.repeat(32)}`),
+    );
+    await refused(
+      post('/api/v1/firmware', 'application/json', JSON.stringify({ url: 'http://10.0.2.100:8000/truncated.raucb' })),
+      new RegExp(`truncated: the connection ended after \\d+ of ${statSync(join(BUNDLES, 'new.raucb')).size} bytes`),
     );
   });
 
@@ -427,22 +536,7 @@ describe('firmware updates (QEMU, RAUC A/B slots)', () => {
       ...['--at', at, '--no-wait', '--job-id', 'fw-cloud-1'],
     );
     assert.equal(job.code, 0, job.out + job.err);
-    const states: string[] = [];
-    let last: { status: string; step?: string; details?: unknown } | undefined;
-    const end = Date.now() + 600_000;
-    while (Date.now() < end) {
-      const r = await fleet(broker, 'jobs', DEVICE, '--json');
-      const row = (
-        JSON.parse(r.out || '[]') as { jobId: string; status: string; step?: string; details?: unknown }[]
-      ).find((x) => x.jobId === 'fw-cloud-1');
-      if (row) {
-        last = row;
-        const key = `${row.status}${row.step ? ` ${row.step}` : ''}`;
-        if (states.at(-1) !== key) states.push(key);
-        if (['SUCCEEDED', 'FAILED', 'REJECTED'].includes(row.status)) break;
-      }
-      await delay(1000);
-    }
+    const { states, last } = await cloudJob('fw-cloud-1', 600_000);
     console.log(`# cloud job states seen by the operator tool: ${states.join(', ')}`);
     assert.equal(last?.status, 'SUCCEEDED', JSON.stringify(last));
     assert.deepEqual(last?.details, { version: THIRD_VERSION, slot: 'A' });
@@ -466,17 +560,19 @@ describe('firmware updates (QEMU, RAUC A/B slots)', () => {
     );
   });
 
-  it('(4) a version whose agent exits at once: after its boot attempts the old slot boots again and reports the failure', async () => {
+  it("(4) a version whose agent exits at once, sent by the cloud: after its boot attempts the old slot boots again, and the cloud's job is FAILED with the reason", async () => {
     seen.length = 0;
     const running = (await status()).version;
     // the boots of this version get a short watchdog deadline (see BROKEN_WATCHDOG_S)
     await vm.sh(`echo ${BROKEN_WATCHDOG_S} > /data/boot/watchdog; sync`);
     try {
       const mark = vm.mark();
-      const r = await api<{ result: Update }>('POST', '/api/v1/firmware', {
-        url: 'http://10.0.2.100:8000/broken.raucb',
-      });
-      assert.equal(r.status, 202, JSON.stringify(r.json));
+      const job = await fleet(
+        broker,
+        ...['firmware', DEVICE, 'http://10.0.2.100:8000/broken.raucb', '--version', BROKEN_VERSION],
+        ...['--no-wait', '--job-id', 'fw-cloud-broken'],
+      );
+      assert.equal(job.code, 0, job.out + job.err);
       // (not the API: the poll may miss `rebooting`, and the API is down until slot A runs again)
       await vm.waitForConsole(/firmware installed: rebooting into the new slot|firmware update failed/, {
         since: mark,
@@ -521,6 +617,11 @@ describe('firmware updates (QEMU, RAUC A/B slots)', () => {
       assert.equal(s.booted, 'A');
       assert.equal(s.slots.find((x) => x.bootname === 'B')?.bootStatus, 'bad');
       await vm.waitForConsole(MARKED_GOOD, { since: back, timeoutMs: 120_000 });
+      // the cloud is told: the job left IN_PROGRESS (rebooting) across the boots ends FAILED with the reason
+      const { states, last } = await cloudJob('fw-cloud-broken', 120_000);
+      console.log(`# cloud job states seen by the operator tool: ${states.join(', ')}`);
+      assert.equal(last?.status, 'FAILED', JSON.stringify(last));
+      assert.match(String(last?.details), /did not start on slot B: the device went back to slot A/);
     } finally {
       await vm.run('rm -f /data/boot/watchdog; sync').catch(() => {});
     }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -22,7 +22,7 @@ import {
   parseStatus,
   Rauc,
 } from '../../agent/firmware/index.ts';
-import { FakeClock, silentLogger } from '../../core/index.ts';
+import { createLogger, FakeClock, silentLogger } from '../../core/index.ts';
 import { fakeHttpStream, hangingHttpStream } from '../harness/fake-http.ts';
 import { FakeRaucCli } from '../harness/fake-rauc.ts';
 
@@ -295,6 +295,68 @@ describe('firmware updater', () => {
     await next.start();
     assert.equal(next.current()?.step, 'failed');
     assert.match(next.current()?.error ?? '', /interrupted during "waiting"/);
+  });
+
+  it('bundles left by an update cut while downloading (the partial download, an upload) are removed at the next start, nothing else', async () => {
+    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw, 'downloading');
+    await partial(4096);
+    // the data disk as the power cut left it: the state, the partial download, an upload's file, and others
+    const cut = join(dir, 'cut');
+    await mkdir(cut);
+    await copyFile(join(dir, 'update.json'), join(cut, 'update.json'));
+    await copyFile(join(dir, 'bundle.raucb'), join(cut, 'bundle.raucb'));
+    const partialBytes = (await stat(join(cut, 'bundle.raucb'))).size;
+    await writeFile(join(cut, 'upload-0123456789abcdef.raucb'), Buffer.alloc(5000, 1));
+    await writeFile(join(cut, 'notes.txt'), 'kept');
+    await writeFile(join(cut, 'bundle.raucb.sha256'), SHA);
+    await mkdir(join(cut, 'saved.raucb'));
+    const lines: string[] = [];
+    const log = createLogger({ level: 'warn', destination: { write: (l: string) => lines.push(l) } });
+    const next = firmware({ dir: cut, log });
+    await next.start();
+    assert.equal(await exists(join(cut, 'bundle.raucb')), false, 'the partial download is removed');
+    assert.equal(await exists(join(cut, 'upload-0123456789abcdef.raucb')), false, "the upload's file is removed");
+    assert.equal(await readFile(join(cut, 'notes.txt'), 'utf8'), 'kept');
+    assert.equal(await readFile(join(cut, 'bundle.raucb.sha256'), 'utf8'), SHA);
+    assert.ok((await stat(join(cut, 'saved.raucb'))).isDirectory(), 'only files are removed');
+    assert.equal(next.current()?.step, 'failed');
+    assert.match(next.current()?.error ?? '', /interrupted during "downloading"/);
+    const removed = lines
+      .map((l) => JSON.parse(l) as { msg: string; file?: string; bytes?: number })
+      .filter((l) => /removed a bundle left/.test(l.msg))
+      .map((l) => ({ file: l.file, bytes: l.bytes }))
+      .sort((a, b) => String(a.file).localeCompare(String(b.file)));
+    assert.deepEqual(removed, [
+      { file: 'bundle.raucb', bytes: partialBytes },
+      { file: 'upload-0123456789abcdef.raucb', bytes: 5000 },
+    ]);
+    await drain(next);
+    await fw.cancel('end of the test');
+  });
+
+  it('stopped while it downloads (an in-process restart): the update fails as interrupted, its bundle removed; nothing of it runs on', async () => {
+    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
+    await fw.start();
+    await drain(fw);
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await until(fw, 'downloading');
+    await partial(4096);
+    await fw.stop();
+    assert.equal(fw.current()?.step, 'failed');
+    assert.match(fw.current()?.error ?? '', /interrupted during "downloading": the agent stopped/);
+    assert.equal(await exists(join(dir, 'bundle.raucb')), false, 'the partial download is removed');
+    const next = firmware();
+    await next.start();
+    await drain(next);
+    assert.equal(next.current()?.step, 'failed', 'the next start reads the stopped update');
+    assert.ok(!rauc.calls.some((c) => c.startsWith('info') || c.startsWith('install')), rauc.calls.join());
+    const u = await next.begin({ source: 'api', url: 'http://x/b.raucb' });
+    assert.notEqual(u.step, 'failed', 'a new update may start');
+    await next.stop();
   });
 
   it('parses rauc status --detailed JSON', () => {

@@ -3,13 +3,17 @@
  * GET (read scope): the running version, RAUC's slots (booted, good/bad, version written), this
  * boot's health checks, and the update in progress or the last one (step, percent, error).
  * POST (admin scope): an update from a URL (JSON `{"url", "version"?, "sha256"?}`) or an upload
- * (the bundle as `application/octet-stream`, `?version=&sha256=` optional); answers 202 with the
- * update's first state, 409 while another update runs. Progress: GET again, or the events stream
- * (`firmware.update` events: each step and percent).
+ * (the bundle as `application/octet-stream`, `?version=&sha256=` optional, streamed to a file of
+ * its own on the data disk, `<dataDir>/firmware/upload-<random>.raucb`: two uploads at the same time
+ * never share a file, and the one refused removes only its own); answers 202 with the update's
+ * first state, 409 while another update runs. The updater removes the file after the install, when
+ * the update fails or is cancelled, and (left by a cut) at its next start. Progress: GET again, or
+ * the events stream (`firmware.update` events: each step and percent).
  * DELETE (admin scope): cancels the update in progress while it waits for a call, downloads or
  * verifies (200 with its final state, step `canceled`); 409 with the reason when none runs or RAUC
  * has started writing the slot.
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,7 +59,9 @@ export function firmwareRoutes(app: HttpApp, ctx: RouteContext): void {
     }
   });
 
-  // An upload is streamed to the data disk (body: 'stream': an octet-stream body is the request stream).
+  // An upload is streamed to the data disk (body: 'stream': an octet-stream body is the request stream),
+  // to a file of its own: the busy check below passes for uploads that run at the same time, and
+  // the one whose begin() is refused then removes its file, not the one the winning update uses.
   app.post('/api/v1/firmware', { config: { scope: 'admin' }, body: 'stream' }, async (req, reply) => {
     const fw = need(ctx, 'firmware', 'firmware updates');
     if (!fw.available) throw new ApiError('conflict', `firmware updates are not possible: ${fw.reason}`);
@@ -67,8 +73,9 @@ export function firmwareRoutes(app: HttpApp, ctx: RouteContext): void {
       ?.trim();
     if (type === 'application/octet-stream') {
       const q = parse(uploadQuery, req.query, 'query');
-      const file = join(ctx.deps.dataDir, 'firmware', 'upload.raucb');
-      await mkdir(join(ctx.deps.dataDir, 'firmware'), { recursive: true });
+      const dir = join(ctx.deps.dataDir, 'firmware');
+      const file = join(dir, `upload-${randomBytes(8).toString('hex')}.raucb`);
+      await mkdir(dir, { recursive: true });
       await saveUpload(req.body as NodeJS.ReadableStream, file);
       request = { source: sourceOf(req.headers), file, ...q };
     } else {
@@ -91,6 +98,7 @@ function sourceOf(headers: Record<string, unknown>): UpdateRequest['source'] {
   return headers['x-portier-ui'] ? 'ui' : 'api';
 }
 
+/** Streams the body to `file` (a new file: `wx`, never one that exists); removes it when the upload fails. */
 async function saveUpload(body: NodeJS.ReadableStream, file: string): Promise<void> {
   let bytes = 0;
   const limit = new Transform({
@@ -101,11 +109,13 @@ async function saveUpload(body: NodeJS.ReadableStream, file: string): Promise<vo
     },
   });
   try {
-    await pipeline(body, limit, createWriteStream(file));
+    await pipeline(body, limit, createWriteStream(file, { flags: 'wx' }));
   } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // a file of that name is another upload's (64 random bits: not seen in practice); it is left alone
+    if (e.code === 'EEXIST') throw new ApiError('conflict', 'another upload uses the same file name: send it again');
     await rm(file, { force: true });
     if (err instanceof ApiError) throw err;
-    const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOSPC') throw new ApiError('conflict', 'no space left on the data disk for the bundle');
     throw new ApiError('bad_request', `the upload was cut: ${e.message}`);
   }
