@@ -147,6 +147,25 @@ describe('web/http', () => {
       assert.equal(await rawGet(path), 404, path);
     assert.equal((await fetch(`${base}/nope.js`)).status, 404);
   });
+
+  it('keeps the connection for an answer given before a bodiless request was read (404, a refusal); closes it when a body is left unread', async () => {
+    const connection = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const r = request(`${base}${path}`, { method, headers }, (res) => {
+          res.resume();
+          resolve(String(res.headers.connection));
+        });
+        r.on('error', reject);
+        r.end(body);
+      });
+    assert.equal(await connection('DELETE', '/api/none'), 'keep-alive', 'a 404');
+    assert.equal(await connection('GET', '/api/items/1', { 'x-deny': '1' }), 'keep-alive', 'a refusal by the hook');
+    assert.equal(
+      await connection('POST', '/api/echo', { 'x-deny': '1', 'content-type': 'application/json' }, '{"a":1}'),
+      'close',
+      'a refused request whose body was not read',
+    );
+  });
 });
 
 describe('web/http while closing', () => {

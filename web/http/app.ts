@@ -2,7 +2,8 @@
  * A small HTTP(S) server for the web part, on node:http and find-my-way (the router fastify uses):
  * routes with their config, a hook before the body is read (the guard), one that adds headers to
  * every answer, one error handler and one not-found handler. GET routes answer HEAD too. While it
- * closes, new requests get 503. Every route is listed (`routes()`), for the guard's sweep test.
+ * closes, new requests get 503 (node still hands the app those arriving on a connection that was busy
+ * when it closed). Every route is listed (`routes()`), for the guard's sweep test.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -106,7 +107,11 @@ export class HttpApp {
     });
   }
 
-  /** Stops listening; requests in flight finish, idle keep-alive connections are closed. */
+  /**
+   * Stops listening; requests in flight finish, idle keep-alive connections are closed. A connection
+   * busy then stays open (node's keep-alive timeout, or the caller's closeIdleConnections): a request
+   * arriving on it is answered 503 with `connection: close`.
+   */
   close(): Promise<void> {
     this.#closing = true;
     if (!this.server.listening) return Promise.resolve();
@@ -124,7 +129,7 @@ export class HttpApp {
       (found?.searchParams ?? {}) as Record<string, string>,
     );
     const reply = new Reply(res, (r) => {
-      if (!raw.complete) r.header('connection', 'close'); // a body left unread is not read as the next request
+      if (bodyLeftUnread(raw)) r.header('connection', 'close'); // it is not read as the next request
       this.#opts.onSend?.(req, r);
     });
     try {
@@ -150,4 +155,13 @@ export class HttpApp {
       }
     }
   }
+}
+
+/**
+ * The request has a body that was not read to its end (an answer before it: a refusal, 404, 413).
+ * A request without one (most GETs) keeps its connection, though node marks it complete only once read.
+ */
+function bodyLeftUnread(raw: IncomingMessage): boolean {
+  if (raw.complete) return false;
+  return raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
 }
