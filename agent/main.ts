@@ -1,6 +1,6 @@
-/** Builds the agent from its parts and runs it until SIGINT/SIGTERM. */
+/** Builds the agent from its parts and runs it until SIGINT/SIGTERM/SIGHUP. */
 import { networkInterfaces } from 'node:os';
-import { type Clock, type Logger, ModuleHost, RealClock } from '../core/index.ts';
+import { type Clock, type Logger, ModuleHost, RealClock, shieldChildrenFromTerminal } from '../core/index.ts';
 import { Bus } from './bus.ts';
 import { ConfigStore } from './config/index.ts';
 import type { AgentContext, Part, RunOptions } from './context.ts';
@@ -129,6 +129,7 @@ export async function runAgent(options: RunOptions, log: Logger): Promise<void> 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
+      if (signal === 'SIGHUP') return; // a closed terminal may send it twice: not a hurry
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
@@ -144,6 +145,8 @@ export async function runAgent(options: RunOptions, log: Logger): Promise<void> 
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => shutdown('SIGHUP')); // the terminal closed
+  shieldChildrenFromTerminal(); // a Ctrl-C reaches only this process, whose stop ends baresip and the others
   await boot();
   log.info({ dataDir: options.dataDir, hal: options.hal }, 'agent running');
 }

@@ -4,19 +4,23 @@
  * cloud link can be tried at once: `npx portier fleet devices`, then push a job (README, "Cloud
  * link"). The operator's connection is written to `<data>/dev-broker/fleet.json`, where
  * `portier fleet` looks by default. If the cloud settings already name a broker, they are kept.
+ * A mosquitto left running by a dev run that was killed (its stop never ran) holds the port: the
+ * next dev run ends it (its PID is in `<data>/dev-broker/mosquitto.pid`).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { Module } from '../../core/index.ts';
+import { type Logger, type Module, spawnLongLived } from '../../core/index.ts';
 import { deviceIdFromMac } from '../cloud/protocol/index.ts';
 import type { Part } from '../context.ts';
 
 const run = promisify(execFile);
 export const DEV_BROKER_PORT = 18830;
+const PID_FILE = 'mosquitto.pid';
 
 type Secrets = { operator: string; device: string };
 
@@ -80,7 +84,8 @@ export const devBrokerPart: Part = (ctx) => {
         `${JSON.stringify({ broker: url, username: 'operator', password: s.operator }, null, 2)}\n`,
         { mode: 0o600 },
       );
-      child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await endLeftover(dir, log);
+      child = spawnLongLived('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr?.on('data', (d: Buffer) => {
         for (const line of d.toString().split('\n'))
           if (/error|address already in use/i.test(line)) log.warn({ line }, 'mosquitto');
@@ -89,6 +94,7 @@ export const devBrokerPart: Part = (ctx) => {
         if (child) log.warn({ code, signal }, 'the dev broker exited');
         child = undefined;
       });
+      if (child.pid) await writeFile(join(dir, PID_FILE), `${child.pid}\n`, { mode: 0o600 });
       const cloud = ctx.config.get().cloud;
       if (!cloud.brokerUrl || cloud.brokerUrl === url) {
         await ctx.config.apply(
@@ -110,7 +116,36 @@ export const devBrokerPart: Part = (ctx) => {
       const t = setTimeout(() => c.kill('SIGKILL'), 3000);
       await exited;
       clearTimeout(t);
+      await rm(join(dir, PID_FILE), { force: true });
     },
   };
   return [module];
 };
+
+/** Ends the mosquitto of a previous run if its PID (from the PID file) is still a mosquitto on this dir's config. */
+async function endLeftover(dir: string, log: Logger): Promise<void> {
+  const file = join(dir, PID_FILE);
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  await rm(file, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  if (!cmdline[0]?.endsWith('mosquitto') || !cmdline.includes(join(dir, 'mosquitto.conf'))) return;
+  log.warn({ pid }, 'a mosquitto of a previous dev run is still there: ending it');
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    for (let i = 0; i < 100; i++) {
+      if (!(await alive(pid))) return;
+      await sleep(20);
+    }
+  }
+}
+
+/** Running (not gone, not a zombie: a zombie holds no port). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+}

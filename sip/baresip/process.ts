@@ -4,10 +4,11 @@
  * offer AF not available`; the rest at trace), stopped politely then firmly: `quit` is sent by the
  * engine, then SIGTERM, then SIGKILL. At most 20 warnings are logged in 10 s (a flood of malformed SIP
  * makes one each: log-budget.ts). baresip 1.0.0 flushes each log line even into a pipe
- * (measured: lines arrive as they are printed; no `stdbuf` needed).
+ * (measured: lines arrive as they are printed; no `stdbuf` needed). Run from a terminal, it is in a
+ * process group of its own: a Ctrl-C reaches only the agent, which stops it (core/long-lived-child.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import type { Clock, Logger } from '../../core/index.ts';
+import type { ChildProcess } from 'node:child_process';
+import { type Clock, type Logger, spawnLongLived } from '../../core/index.ts';
 import { LogBudget } from './log-budget.ts';
 import { type OutputLine, OutputLines } from './output.ts';
 import type { SipTrace } from './sip-trace.ts';
@@ -34,7 +35,7 @@ export class BaresipProcess {
     this.#clock = opts.clock;
     const trace = opts.sipTrace;
     const args = trace ? ['-s', '-f', opts.dir] : ['-f', opts.dir];
-    this.#child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawnLongLived(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const budget = new LogBudget(opts.clock);
     const onLine = ({ text, warning }: OutputLine) => {
       this.#tail.push(text);
