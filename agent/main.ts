@@ -89,7 +89,7 @@ export async function createAgent(
     async start() {
       unwatch = config.watch();
       await host.start();
-      bus.emit('agent.started', { at: clock.now() });
+      if (!host.stopping) bus.emit('agent.started', { at: clock.now() });
     },
     async stop() {
       bus.emit('agent.stopping', { at: clock.now() });
@@ -108,17 +108,21 @@ function firstMac(): string | undefined {
 
 /** Runs the agent until a signal; a second signal forces the exit. `restart()` rebuilds it in place. */
 export async function runAgent(options: RunOptions, log: Logger): Promise<void> {
-  let agent: Agent;
-  let restarting = false;
+  let agent: Agent | undefined;
+  let stopping = false;
   const boot = async () => {
-    agent = await createAgent(options, { log, onRestart: restart });
-    await agent.start();
+    const next = await createAgent(options, { log, onRestart: restart });
+    agent = next;
+    if (!stopping) await next.start();
   };
+  /** The boot or restart in progress (settled: its errors are logged). */
+  let cycle: Promise<void> = Promise.resolve();
+  let restarting = false;
   function restart() {
-    if (restarting) return;
+    if (restarting || stopping) return;
     restarting = true;
     log.info('restarting the agent');
-    agent
+    cycle = (agent as Agent)
       .stop()
       .then(boot)
       .catch((err) => log.error({ err }, 'restart failed'))
@@ -126,7 +130,6 @@ export async function runAgent(options: RunOptions, log: Logger): Promise<void> 
         restarting = false;
       });
   }
-  let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
       if (signal === 'SIGHUP') return; // a closed terminal may send it twice: not a hurry
@@ -135,18 +138,25 @@ export async function runAgent(options: RunOptions, log: Logger): Promise<void> 
     }
     stopping = true;
     log.info({ signal }, 'stopping');
-    agent.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
+    // the agent as it is now (one still starting stops after the module starting), then the one a
+    // boot or restart in progress made (it starts nothing once stopping)
+    const now = agent;
+    Promise.resolve(now?.stop())
+      .then(() => cycle)
+      .then(() => (agent !== now ? agent?.stop() : undefined))
+      .then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'stop failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGHUP', () => shutdown('SIGHUP')); // the terminal closed
   shieldChildrenFromTerminal(); // a Ctrl-C reaches only this process, whose stop ends baresip and the others
-  await boot();
-  log.info({ dataDir: options.dataDir, hal: options.hal }, 'agent running');
+  cycle = boot();
+  await cycle;
+  if (!stopping) log.info({ dataDir: options.dataDir, hal: options.hal }, 'agent running');
 }
