@@ -1,4 +1,7 @@
-/** The HTTP API as the UI uses it: JSON envelope, CSRF header on every state change, errors as values. */
+/**
+ * The HTTP API as the UI uses it: JSON envelope, CSRF header on every state change, errors as values.
+ * Every request says it comes from the web UI (`x-portier-ui`: a firmware update records its source).
+ */
 
 export type Problem = { key: string; message: string; autop?: string; line?: number | null };
 
@@ -38,7 +41,7 @@ export class Api {
   }
 
   async call<T>(method: string, path: string, opts: Options = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', 'x-portier-ui': '1' };
     if (method !== 'GET') headers['x-csrf-token'] = this.csrf;
     let body: string | undefined;
     if (opts.text !== undefined) {

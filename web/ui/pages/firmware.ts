@@ -154,6 +154,8 @@ export function firmwareCard(live: Live): { el: HTMLElement; stop: () => void } 
   const file = h('input', { id: 'fw-file', name: 'fw-file', type: 'file', accept: '.raucb' });
   const fromUrl = async (e: Event) => {
     e.preventDefault();
+    if (!url.value.trim()) return toast('Give the URL of a bundle (.raucb) first', 'error');
+    if (!confirm(`Install the bundle at ${url.value}? The device reboots into the new version.`)) return;
     try {
       await api.post('/firmware', { url: url.value });
       toast('Update started');
