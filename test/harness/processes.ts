@@ -33,9 +33,21 @@ export function startProcess(
   name: string,
   command: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; maxOutput?: number } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    stdin?: 'pipe' | 'ignore';
+    maxOutput?: number;
+    /** In a process group (and session) of its own, so a test can signal the group as a terminal does. */
+    detached?: boolean;
+  } = {},
 ): Tracked {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const max = opts.maxOutput ?? 4_000_000;
   let out = '';

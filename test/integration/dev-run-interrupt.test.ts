@@ -9,7 +9,7 @@
  * one at a time. The door's web, SIP and RTP ports are free ones.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { ConfigStore } from '../../agent/config/index.ts';
 import { RealClock, silentLogger } from '../../core/index.ts';
 import { type LogLine, until } from '../harness/agent.ts';
 import { freeRtpRange, freeSipPort, freeTcpPort } from '../harness/ports.ts';
+import { startProcess } from '../harness/processes.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const UP_MS = 60_000;
@@ -85,59 +86,36 @@ type DevRun = {
  */
 async function startDevRun(dataDir: string, terminal: boolean): Promise<DevRun> {
   const run = ['bin/portier.mjs', 'run', '--dev', '--data-dir', dataDir];
-  const child = terminal
-    ? spawn('script', ['-qfec', `exec ${process.execPath} ${run.join(' ')}`, '/dev/null'], {
-        cwd: ROOT,
-        env: { ...process.env, SHELL: '/bin/sh' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-      })
-    : spawn(process.execPath, run, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const started = await proc(child.pid!);
+  const p = terminal
+    ? startProcess(
+        'the dev run (in a terminal)',
+        'script',
+        ['-qfec', `exec ${process.execPath} ${run.join(' ')}`, '/dev/null'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, SHELL: '/bin/sh' },
+          stdin: 'pipe',
+          detached: true,
+        },
+      )
+    : startProcess('the dev run', process.execPath, run, { cwd: ROOT, detached: true });
+  const child = p.child;
+  const started = await proc(p.pid);
   if (started) seen.push(started);
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (d: Buffer) => {
-    out += d.toString('utf8');
-    for (const w of [...waiters]) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      done = true;
-      for (const w of [...waiters]) w();
-      resolve({ code, signal });
-    }),
-  );
-  const waitFor = (re: RegExp, ms = UP_MS) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(`did not print ${re} within ${ms} ms`), ms);
-      const fail = (why: string) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        reject(new Error(`the dev run ${why}; its output:\n${out.slice(-3000)}`));
-      };
-      const check = () => {
-        if (re.test(out)) {
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        } else if (done) fail(`exited before printing ${re}`);
-      };
-      waiters.add(check);
-      check();
-    });
+  const out = p.output;
+  const waitFor = async (re: RegExp, ms = UP_MS) => void (await p.waitForOutput(re, ms));
+  const exited = p.exited;
   // JSON lines; through the terminal they end in \r\n, and the echoed ^C is in front of one.
   const logs = () =>
-    out.split(/\r?\n/).flatMap((l) => {
-      try {
-        return [JSON.parse(l.slice(l.indexOf('{'))) as LogLine];
-      } catch {
-        return [];
-      }
-    });
+    out()
+      .split(/\r?\n/)
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l.slice(l.indexOf('{'))) as LogLine];
+        } catch {
+          return [];
+        }
+      });
   await waitFor(/"msg":"agent running"/);
   const pid = logs().find((l) => l.msg === 'agent running')!.pid as number;
   const agent = await proc(pid);
@@ -152,7 +130,7 @@ async function startDevRun(dataDir: string, terminal: boolean): Promise<DevRun> 
     ['baresip', 'baresip', 'mosquitto'],
     'the door, the dev monitor, the dev broker',
   );
-  return { child, agent, children, output: () => out, logs, waitFor, exited };
+  return { child, agent, children, output: out, logs, waitFor, exited };
 }
 
 /** What must not be in the log of a stop: the SIP engine taken for crashed, a child dying under the agent, errors. */
