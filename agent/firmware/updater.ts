@@ -499,7 +499,8 @@ export class Firmware implements Module {
     const started = clock.monotonic();
     await this.#set({ step: 'waiting', message: `waiting for the call to end ${when}` });
     const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-    while (busy() && clock.monotonic() - started < max && !signal?.aborted)
+    // (a stopping agent ends its calls anyway: the wait does not hold its stop up)
+    while (busy() && clock.monotonic() - started < max && !signal?.aborted && !this.#stopped)
       await Promise.race([clock.sleep(1000), aborted]);
     if (signal?.aborted) return;
     if (busy())

@@ -236,6 +236,23 @@ describe('firmware updater', () => {
     await drain(fw2);
   });
 
+  it('installed and waiting for a call to end before the reboot: a stop of the agent does not wait for the call; it reboots', {
+    timeout: 10_000,
+  }, async () => {
+    const fw = firmware({ maxCallWaitMs: 600_000 });
+    await fw.start();
+    rauc.hold('install');
+    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
+    await rauc.started('install');
+    calls = 1; // a call came in while RAUC wrote the slot
+    rauc.release('install');
+    await until(fw, 'waiting');
+    assert.equal(reboots, 0, 'no reboot during the call');
+    await fw.stop(); // the agent stops (its calls end with it): not held up for the call's 10 minutes
+    assert.equal(fw.current()?.step, 'rebooting');
+    assert.equal(reboots, 1);
+  });
+
   it('the new slot fails its health checks: marked bad, reboot; the old slot reports the failure', async () => {
     const fw = firmware();
     await fw.start();
