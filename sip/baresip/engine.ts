@@ -2,7 +2,9 @@
  * The SIP engine on a supervised baresip: a private config dir, one ctrl_tcp connection owned here,
  * accounts added after connecting, calls tracked by id. A baresip that exits, is killed, stops
  * answering or drops the control connection is restarted with backoff; calls in progress end with
- * "engine restarted" and the accounts are added again.
+ * "engine restarted" and the accounts are added again. A lost SIP trace (callers' addresses unknown)
+ * restarts baresip in order once no call is in progress, paced (trace-recovery.ts): that restart is
+ * planned, not a crash (no `engine.down`; `engine.ready` when it is up again).
  */
 import { networkInterfaces } from 'node:os';
 import { type Clock, errorMessage, type Logger, type TimerHandle, TypedEmitter } from '../../core/index.ts';
@@ -24,9 +26,11 @@ import { CtrlClient } from './ctrl-client.ts';
 import { freeTcpPort } from './free-port.ts';
 import type { BaresipEvent } from './messages.ts';
 import { BaresipProcess } from './process.ts';
+import type { RestartPacing } from './restart-pacer.ts';
 import { Serial } from './serial.ts';
 import { SipTrace } from './sip-trace.ts';
 import { killStale, recordPid } from './stale.ts';
+import { TraceRecovery } from './trace-recovery.ts';
 
 export type BaresipDeps = {
   log: Logger;
@@ -52,6 +56,8 @@ export type BaresipDeps = {
   answerTimeoutMs?: number;
   /** baresip's call list is checked against the engine's this often (default 15 s; 0 = only on anomalies). */
   reconcileIntervalMs?: number;
+  /** Pacing of the restarts after the SIP trace was lost (default: 1 min doubling to 30 min, reset after 1 h quiet). */
+  traceRestart?: RestartPacing;
 };
 
 type State = 'stopped' | 'starting' | 'running' | 'restarting' | 'stopping';
@@ -84,6 +90,7 @@ export class BaresipEngine implements SipEngine {
   #launching: Promise<void> | undefined;
   #reconcileTimer: TimerHandle | undefined;
   #trace: SipTrace | undefined;
+  #recovery: TraceRecovery;
 
   constructor(settings: EngineSettings, deps: BaresipDeps) {
     this.#settings = settings;
@@ -112,11 +119,22 @@ export class BaresipEngine implements SipEngine {
       ctrl,
       keyOf: (aor) => this.#accounts.keyOf(aor),
       aors: () => this.#accounts.aors(),
-      emit: (event, payload) => this.events.emit(event, payload),
+      emit: (event, payload) => {
+        this.events.emit(event, payload);
+        // the last call ended: a restart owed for a lost SIP trace may go
+        if (event === 'call.closed') this.#recovery.check();
+      },
       maxCalls: deps.maxCalls ?? (() => 1),
       restart: (reason) => this.#failed(reason),
       answerTimeoutMs: deps.answerTimeoutMs,
       sourceOf: (bid) => this.#trace?.sourceOf(bid) ?? '',
+    });
+    this.#recovery = new TraceRecovery({
+      clock: deps.clock,
+      log: deps.log,
+      busy: () => this.#state !== 'running' || this.#calls.list().length > 0,
+      restart: () => this.#restartInOrder('the SIP trace was lost'),
+      pacing: deps.traceRestart,
     });
   }
 
@@ -160,18 +178,56 @@ export class BaresipEngine implements SipEngine {
     this.#state = 'stopping';
     this.#clock.clearTimeout(this.#restartTimer);
     this.#clock.clearTimeout(this.#reconcileTimer);
+    this.#recovery.cancel();
     await this.#launching?.catch(() => undefined);
     this.#accounts.close();
     this.#calls.drop(undefined, 'engine stopped');
+    await this.#quit();
+    this.#accounts.reset('engine stopped');
+    this.#state = 'stopped';
+  }
+
+  /** Ends the running baresip in order: `quit` (it ends its calls and unregisters), then SIGTERM, SIGKILL. */
+  async #quit(): Promise<void> {
     const proc = this.#proc;
     const ctrl = this.#ctrl;
+    // detached first: its exit, the end of its connection and its last trace output are no crash
+    this.#proc = undefined;
+    this.#ctrl = undefined;
+    this.#trace = undefined;
     if (ctrl?.connected) for (const p of ctrl.send([{ command: 'quit' }], QUIT_WAIT_MS)) p.catch(() => undefined);
     if (proc && !(await proc.waitExit(QUIT_WAIT_MS))) await proc.terminate(1500);
     ctrl?.close();
-    this.#accounts.reset('engine stopped');
-    this.#proc = undefined;
-    this.#ctrl = undefined;
-    this.#state = 'stopped';
+  }
+
+  /**
+   * A planned restart of a running baresip with no call in progress (the SIP trace was lost): it is
+   * ended in order and launched again, accounts registered anew. Not a crash: no `engine.down`, and
+   * `engine.ready` once it is up. Resolves true once it is up again; if the new baresip does not
+   * start, the crash handling takes over (backoff) and it resolves false.
+   */
+  async #restartInOrder(reason: string): Promise<boolean> {
+    if (this.#state !== 'running' || this.#calls.list().length > 0) return false;
+    this.#state = 'restarting';
+    this.#clock.clearTimeout(this.#reconcileTimer);
+    this.#log.warn({ reason, pid: this.pid }, `restarting the SIP engine in order (no call in progress): ${reason}`);
+    this.#calls.drop(undefined, 'engine restarted');
+    this.#accounts.reset('engine restarted');
+    const run = (async () => {
+      await this.#quit();
+      if (this.#state !== 'restarting') return; // stopped meanwhile
+      this.#restarts++;
+      this.#state = 'starting';
+      await this.#launch();
+    })();
+    this.#launching = run;
+    try {
+      await run;
+    } catch (err) {
+      this.#launchFailed(err);
+      return false;
+    }
+    return this.running;
   }
 
   setAccounts(accounts: AccountSpec[]): Promise<void> {
@@ -253,7 +309,9 @@ export class BaresipEngine implements SipEngine {
         .reconcile('periodic check')
         .catch((err) => this.#log.warn({ err }, 'checking the call list failed'))
         .finally(() => {
-          if (this.#state === 'running') this.#watchCalls();
+          if (this.#state !== 'running') return;
+          this.#watchCalls();
+          this.#recovery.check(); // a call that ended unreported (refused busy)
         });
     }, every);
   }
@@ -286,9 +344,11 @@ export class BaresipEngine implements SipEngine {
     });
     await killStale(this.#deps.dir, this.#log);
     // where incoming INVITEs come from (CallInfo.source): read from baresip's SIP trace, anew each run
-    this.#trace = new SipTrace((why) =>
-      this.#log.warn({ why }, "SIP trace out of step: callers' addresses are unknown until the SIP engine restarts"),
-    );
+    this.#recovery.cancel();
+    const trace = new SipTrace((why) => {
+      if (this.#trace === trace) this.#recovery.lost(why);
+    });
+    this.#trace = trace;
     const proc = new BaresipProcess({
       binary: this.#deps.binary ?? 'baresip',
       dir: this.#deps.dir,
@@ -310,7 +370,9 @@ export class BaresipEngine implements SipEngine {
       throw err;
     }
     this.#ctrl = ctrl;
-    ctrl.events.on('event', (e) => this.#onEvent(e));
+    ctrl.events.on('event', (e) => {
+      if (this.#ctrl === ctrl) this.#onEvent(e);
+    });
     ctrl.events.on('close', ({ reason }) => {
       if (this.#ctrl === ctrl) this.#failed(reason);
     });
@@ -322,6 +384,7 @@ export class BaresipEngine implements SipEngine {
     this.#log.info({ pid: proc.pid, restarts: this.#restarts }, 'SIP engine ready');
     this.events.emit('engine.ready', { restarts: this.#restarts });
     this.#watchCalls();
+    this.#recovery.check(); // the trace was lost while it started
   }
 
   async #connect(ctrl: CtrlClient, proc: BaresipProcess): Promise<void> {
@@ -377,14 +440,17 @@ export class BaresipEngine implements SipEngine {
       this.#restarts++;
       this.#state = 'starting';
       this.#launching = this.#launch();
-      this.#launching.catch((err) => {
-        if (this.#state !== 'starting') return;
-        this.#log.error({ err }, 'restarting the SIP engine failed');
-        this.#state = 'restarting';
-        this.events.emit('engine.down', { reason: errorMessage(err) });
-        this.#scheduleRestart();
-      });
+      this.#launching.catch((err) => this.#launchFailed(err));
     }, delay);
+  }
+
+  /** A (re)launch failed: reported as down and tried again with backoff. */
+  #launchFailed(err: unknown): void {
+    if (this.#state !== 'starting') return;
+    this.#log.error({ err }, 'restarting the SIP engine failed');
+    this.#state = 'restarting';
+    this.events.emit('engine.down', { reason: errorMessage(err) });
+    this.#scheduleRestart();
   }
 }
 
