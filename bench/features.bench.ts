@@ -10,7 +10,9 @@
  * 2. DTMF '#' sent by a monitor (`sndcode` written) → relay A triggered (bus `door.opened`, emitted
  *    once per matched code right after the relay was driven, so one sample per digit even while a
  *    pulse is extended), 200 digits over 4 calls; reference: the same digit from a second monitor →
- *    CALL_DTMF_START at a bare baresip (transport + baresip alone), on a call alongside.
+ *    CALL_DTMF_START at a bare baresip (transport + baresip alone), on a call alongside. Each
+ *    monitor's digits are spaced wider than a digit lasts on the wire (DIGIT_SPACING_MS), else a
+ *    digit waits in the sending baresip for the previous one to end and that wait is measured.
  * 3. group call to 8 baresip monitors: press → the 8th CALL_INCOMING; reference: 8 `dial` written at
  *    once by a bare ctrl_tcp client to the same 8 monitors.
  */
@@ -33,6 +35,17 @@ const DTMF_CALLS = 4;
 const GROUP = 8;
 const GROUP_RUNS = 10;
 const WARMUP = 3;
+/**
+ * libre (baresip's RTP stack, telev.c) sends each RFC 4733 digit as at least 9 packets then 3 end
+ * packets, one per ptime (20 ms): its sender is busy 240 ms per digit, and a digit written sooner
+ * waits in its queue for the previous one to end. Measured with strace on the monitors: digits
+ * written ~100 ms after the previous one left ~140 ms later, every 240 ms. Unspaced, that wait was
+ * most of the "door" figure (p50 135 ms, the door's digit is sent first in each round) and some of
+ * the "bare" one (27 ms); spaced, both are ~11 ms.
+ * Each monitor's next digit is written this long after its previous one (+ up to 20 ms, so the
+ * packet phase is sampled evenly), so that only transport, packet phase and the receiver count.
+ */
+const DIGIT_SPACING_MS = 300;
 const BUTTON = 'PUSH_BUTTON';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -224,18 +237,27 @@ try {
     await bare.waitEvent('CALL_RTPESTAB', from);
     const door1: number[] = [];
     const bare1: number[] = [];
+    // when each monitor was last told to send a digit: its next one waits until that one has ended
+    let lastDoor = Number.NEGATIVE_INFINITY;
+    let lastBare = Number.NEGATIVE_INFINITY;
+    const spaced = (last: number) =>
+      sleep(Math.max(0, last + DIGIT_SPACING_MS - performance.now()) + Math.random() * 20);
     for (let i = 0; i < DIGITS / DTMF_CALLS + 1; i++) {
+      await spaced(lastDoor);
       const opened = nextBus(a, 'door.opened', (e) => e.method === 'dtmf');
       // the first digit of a call goes through sendDtmf, which selects the call in the monitor
       const t0 = i === 0 ? performance.now() : await monitor.sendDtmfToCurrent('#');
       if (i === 0) await monitor.sendDtmf('#');
+      lastDoor = t0;
       const o = await opened;
       if (!a.agent.ctx.services.relays!.states()[0]!.on) relayOff++;
       await sleep(30 + Math.random() * 20);
+      await spaced(lastBare);
       const fromB = bare.events.length;
       const got = bare.waitEvent('CALL_DTMF_START', fromB);
       const t1 = i === 0 ? performance.now() : await monitorB.sendDtmfToCurrent('#');
       if (i === 0) await monitorB.sendDtmf('#');
+      lastBare = t1;
       const [e] = await got;
       await sleep(30 + Math.random() * 20);
       if (i === 0) continue; // warm-up
