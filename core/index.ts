@@ -6,3 +6,4 @@ export { createLogger, type LogFn, type Logger, type LogLevel, type LogOptions, 
 export type { LogDestination } from './log-sink.ts';
 export { shieldChildrenFromTerminal, spawnLongLived } from './long-lived-child.ts';
 export { errorMessage, type Module, ModuleHost, type ModuleState } from './module.ts';
+export { endStale, recordPid } from './stale-child.ts';

@@ -101,7 +101,7 @@ class JsonLogger implements Logger {
   }
 
   #threshold(): number {
-    return this.#level !== undefined ? LEVELS[this.#level] : this.#parent ? this.#parent.#threshold() : LEVELS.info;
+    return LEVELS[this.level as LogLevel];
   }
 
   /** pino's rules: an object (or Error, as `err`) then the message; else the first argument is the message. */

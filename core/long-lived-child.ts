@@ -16,7 +16,7 @@
  * A child still running when the agent's process exits (a second Ctrl-C exits at once) is killed
  * then, so a detached one is not left behind. After a SIGKILL or a crash of the agent nothing can
  * run: the children survive, as they always did (a leftover baresip is ended by the next engine's
- * start, sip/baresip/stale.ts).
+ * start, core/stale-child.ts).
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -12,9 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { type Logger, type Module, spawnLongLived } from '../../core/index.ts';
+import { endStale, type Module, recordPid, spawnLongLived } from '../../core/index.ts';
 import { deviceIdFromMac } from '../cloud/protocol/index.ts';
 import type { Part } from '../context.ts';
 
@@ -84,7 +83,12 @@ export const devBrokerPart: Part = (ctx) => {
         `${JSON.stringify({ broker: url, username: 'operator', password: s.operator }, null, 2)}\n`,
         { mode: 0o600 },
       );
-      await endLeftover(dir, log);
+      const pidFile = join(dir, PID_FILE);
+      await endStale(
+        pidFile,
+        { program: 'mosquitto', arg: join(dir, 'mosquitto.conf'), label: 'a mosquitto of a previous dev run' },
+        log,
+      );
       child = spawnLongLived('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr?.on('data', (d: Buffer) => {
         for (const line of d.toString().split('\n'))
@@ -94,7 +98,7 @@ export const devBrokerPart: Part = (ctx) => {
         if (child) log.warn({ code, signal }, 'the dev broker exited');
         child = undefined;
       });
-      if (child.pid) await writeFile(join(dir, PID_FILE), `${child.pid}\n`, { mode: 0o600 });
+      await recordPid(pidFile, child.pid);
       const cloud = ctx.config.get().cloud;
       if (!cloud.brokerUrl || cloud.brokerUrl === url) {
         await ctx.config.apply(
@@ -121,31 +125,3 @@ export const devBrokerPart: Part = (ctx) => {
   };
   return [module];
 };
-
-/** Ends the mosquitto of a previous run if its PID (from the PID file) is still a mosquitto on this dir's config. */
-async function endLeftover(dir: string, log: Logger): Promise<void> {
-  const file = join(dir, PID_FILE);
-  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  await rm(file, { force: true });
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-  if (!cmdline[0]?.endsWith('mosquitto') || !cmdline.includes(join(dir, 'mosquitto.conf'))) return;
-  log.warn({ pid }, 'a mosquitto of a previous dev run is still there: ending it');
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      return;
-    }
-    for (let i = 0; i < 100; i++) {
-      if (!(await alive(pid))) return;
-      await sleep(20);
-    }
-  }
-}
-
-/** Running (not gone, not a zombie: a zombie holds no port). */
-async function alive(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-}

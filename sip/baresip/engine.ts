@@ -7,7 +7,16 @@
  * planned, not a crash (no `engine.down`; `engine.ready` when it is up again).
  */
 import { networkInterfaces } from 'node:os';
-import { type Clock, errorMessage, type Logger, type TimerHandle, TypedEmitter } from '../../core/index.ts';
+import { join } from 'node:path';
+import {
+  type Clock,
+  endStale,
+  errorMessage,
+  type Logger,
+  recordPid,
+  type TimerHandle,
+  TypedEmitter,
+} from '../../core/index.ts';
 import { Backoff } from '../backoff.ts';
 import type {
   AccountSpec,
@@ -29,7 +38,6 @@ import { BaresipProcess } from './process.ts';
 import type { RestartPacing } from './restart-pacer.ts';
 import { Serial } from './serial.ts';
 import { SipTrace } from './sip-trace.ts';
-import { killStale, recordPid } from './stale.ts';
 import { TraceRecovery } from './trace-recovery.ts';
 
 export type BaresipDeps = {
@@ -342,7 +350,11 @@ export class BaresipEngine implements SipEngine {
       modulePath: this.#deps.modulePath ?? DEFAULT_MODULE_PATH,
       modules: this.#modules,
     });
-    await killStale(this.#deps.dir, this.#log);
+    await endStale(
+      pidFile(this.#deps.dir),
+      { program: 'baresip', arg: this.#deps.dir, label: 'a baresip of a previous run' },
+      this.#log,
+    );
     // where incoming INVITEs come from (CallInfo.source): read from baresip's SIP trace, anew each run
     this.#recovery.cancel();
     const trace = new SipTrace((why) => {
@@ -357,7 +369,7 @@ export class BaresipEngine implements SipEngine {
       sipTrace: this.#trace,
     });
     this.#proc = proc;
-    await recordPid(this.#deps.dir, proc.pid);
+    await recordPid(pidFile(this.#deps.dir), proc.pid);
     void proc.exited.then(() => {
       if (this.#proc === proc) this.#failed(proc.describeExit());
     });
@@ -459,4 +471,9 @@ function firstAddress(): string {
     for (const i of list ?? []) if (!i.internal && i.family === 'IPv4') return i.address;
   }
   return '127.0.0.1';
+}
+
+/** baresip's PID, kept in its config dir: the next start ends a baresip a killed agent left (core/stale-child.ts). */
+function pidFile(dir: string): string {
+  return join(dir, 'baresip.pid');
 }

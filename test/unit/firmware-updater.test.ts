@@ -315,12 +315,7 @@ describe('firmware updater', () => {
   });
 
   it('bundles left by an update cut while downloading (the partial download, an upload) are removed at the next start, nothing else', async () => {
-    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
-    await fw.start();
-    await drain(fw);
-    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
-    await until(fw, 'downloading');
-    await partial(4096);
+    const fw = await downloading();
     // the data disk as the power cut left it: the state, the partial download, an upload's file, and others
     const cut = join(dir, 'cut');
     await mkdir(cut);
@@ -356,12 +351,7 @@ describe('firmware updater', () => {
   });
 
   it('stopped while it downloads (an in-process restart): the update fails as interrupted, its bundle removed; nothing of it runs on', async () => {
-    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
-    await fw.start();
-    await drain(fw);
-    await fw.begin({ source: 'api', url: 'http://x/b.raucb' });
-    await until(fw, 'downloading');
-    await partial(4096);
+    const fw = await downloading();
     await fw.stop();
     assert.equal(fw.current()?.step, 'failed');
     assert.match(fw.current()?.error ?? '', /interrupted during "downloading": the agent stopped/);
@@ -483,6 +473,17 @@ describe('firmware cloud job', () => {
   });
 });
 
+/** An update from a URL whose server sent 4 KB of the bundle and then nothing: downloading, the partial file on disk. */
+async function downloading(req: { version?: string } = {}): Promise<Firmware> {
+  const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
+  await fw.start();
+  await drain(fw);
+  await fw.begin({ source: 'api', url: 'http://x/b.raucb', ...req });
+  await until(fw, 'downloading');
+  await partial(4096);
+  return fw;
+}
+
 /** Waits (real time: file writes) until the partial download holds `bytes`. */
 async function partial(bytes: number): Promise<void> {
   const end = Date.now() + 10_000;
@@ -527,12 +528,7 @@ describe('firmware cancel', () => {
   });
 
   it('while downloading: the download stops, the partial file is removed, the running slot untouched', async () => {
-    const fw = firmware({ get: hangingHttpStream(BUNDLE.subarray(0, 4096), BUNDLE.length) });
-    await fw.start();
-    await drain(fw);
-    await fw.begin({ source: 'api', url: 'http://x/b.raucb', version: '2.0' });
-    await until(fw, 'downloading');
-    await partial(4096);
+    const fw = await downloading({ version: '2.0' });
     const u = await fw.cancel('cancelled through the API');
     assert.equal(u.step, 'canceled');
     assert.equal(await exists(join(dir, 'bundle.raucb')), false, 'the partial download is removed');

@@ -103,15 +103,20 @@ const requestsSeen = (n: number) =>
     nextRequest();
   });
 
+/** A connection with a request in flight (`/slow`, held until `release()`) when the app is closed. */
+async function closeWhileBusy(): Promise<{ c: ReturnType<typeof open>; closed: Promise<void> }> {
+  const c = open(port);
+  sockets.push(c.socket);
+  await c.connected;
+  c.socket.write(get('/slow'));
+  await slowStarted;
+  return { c, closed: app.close() };
+}
+
 // The timeout only ends a hang (a connection left open would be a failure); nothing waits on the clock.
 describe('web/http while closing', { timeout: 60_000 }, () => {
   it('answers 503 with connection: close to a request pipelined on a busy connection after close()', async () => {
-    const c = open(port);
-    sockets.push(c.socket);
-    await c.connected;
-    c.socket.write(get('/slow'));
-    await slowStarted;
-    const closed = app.close();
+    const { c, closed } = await closeWhileBusy();
     c.socket.write(get('/quick')); // pipelined behind the request in flight, after close()
     await requestsSeen(2); // node handed it to the app: no race with the release below
     release();
@@ -128,12 +133,7 @@ describe('web/http while closing', { timeout: 60_000 }, () => {
 
   it('answers 503 with connection: close to the next request on the connection whose request was in flight', async () => {
     app.server.keepAliveTimeout = 0; // the connection stays open after its answer until the client's next request
-    const c = open(port);
-    sockets.push(c.socket);
-    await c.connected;
-    c.socket.write(get('/slow'));
-    await slowStarted;
-    const closed = app.close();
+    const { c, closed } = await closeWhileBusy();
     release();
     const [first] = parseResponses(await untilResponses(c, 1));
     assert.equal(first?.status, 200, 'the request in flight finishes');
